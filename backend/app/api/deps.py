@@ -1,0 +1,80 @@
+"""Dependencies that read like types: handlers take `session: SessionDep`, `user: CurrentUser`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.exceptions import NotAuthenticated
+from app.core.ratelimit import RateLimiter
+from app.models.user import User
+from app.services.auth import AuthService
+
+ACCESS_COOKIE = "access_token"
+REFRESH_COOKIE = "refresh_token"
+SESSION_COOKIE = "session"
+
+# auto_error=False: the token may come from the cookie instead; the scheme still drives
+# the "Authorize" button of /docs.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+
+
+def get_auth_service(session: SessionDep, settings: SettingsDep) -> AuthService:
+    return AuthService(session, settings)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+def client_ip(request: Request) -> str:
+    """The client's address; behind a trusted proxy the server already resolved X-Forwarded-For."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]
+
+
+async def current_user(
+    request: Request,
+    auth: AuthServiceDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    """The authenticated user from the Authorization header, else from the access cookie."""
+    token = bearer or request.cookies.get(ACCESS_COOKIE)
+    if not token:
+        raise NotAuthenticated()
+    user = await auth.user_from_access_token(token)
+    request.state.user_id = str(user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,0 +1,115 @@
+"""`todo-api serve | migrate | check-config`: the backend's command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.core.config import ConfigurationError, load_settings
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_migrations(database_url: str | None = None, revision: str = "head") -> None:
+    """Upgrade the schema (advisory-locked on PostgreSQL); blocking, call from sync code."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    command.upgrade(cfg, revision)
+
+
+def downgrade_migrations(database_url: str | None = None, revision: str = "base") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    command.downgrade(cfg, revision)
+
+
+def _check_config() -> int:
+    try:
+        settings = load_settings()
+    except Exception as exc:  # pydantic's own validation errors (bad numbers, unknown choices)
+        print(f"Invalid configuration:\n{exc}", file=sys.stderr)
+        return 1
+    problems = settings.problems()
+    if problems:
+        print("Invalid configuration:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"Configuration OK (environment: {settings.environment.value})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        settings = load_settings()
+        settings.validate_for_environment()
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(f"Invalid configuration:\n{exc}", file=sys.stderr)
+        return 1
+    if args.migrate:
+        run_migrations()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    print(f"Serving the API on http://{host}:{port} ({workers} worker(s))", flush=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.forwarded_allow_ips),
+        server_header=False,
+        date_header=True,
+        log_config=None,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        access_log=False,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="todo-api", description="Todo API backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API (HOST, PORT, WORKERS from the environment)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    sub.add_parser("migrate", help="apply database migrations (advisory-locked on PostgreSQL)")
+    sub.add_parser("check-config", help="validate the environment and exit")
+    args = parser.parse_args(argv)
+
+    if args.command == "check-config":
+        return _check_config()
+    if args.command == "migrate":
+        try:
+            load_settings().validate_for_environment()
+        except ConfigurationError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        run_migrations()
+        print("Database is up to date.")
+        return 0
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Password hashing, access tokens (JWT) and opaque-token hashing.
+
+Access tokens are short-lived HS256 JWTs carrying the user's token version: bumping the
+version (logout-all, password change or reset) invalidates every token issued before.
+Refresh and reset tokens are random strings stored only as SHA-256 hashes, so a database
+leak does not hand out live sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core.clock import utcnow
+
+ACCESS_TOKEN_TYPE = "access"
+_JWT_ALGORITHM = "HS256"
+_password_hash = PasswordHash((Argon2Hasher(),))
+# Checked against for unknown emails so a failed login costs the same time either way.
+_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+
+class InvalidToken(Exception):
+    """The access token is malformed, expired, forged or of the wrong type."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id."""
+    return _password_hash.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Check a password; return (valid, new_hash) where new_hash is set when parameters changed.
+
+    With no stored hash (unknown user) a dummy hash is verified anyway, so the caller's timing
+    does not reveal whether the account exists.
+    """
+    if password_hash is None:
+        _password_hash.verify(password, _DUMMY_HASH)
+        return False, None
+    try:
+        return _password_hash.verify_and_update(password, password_hash)
+    except Exception:  # an unparseable stored hash is a failed login, not a crash
+        return False, None
+
+
+def new_opaque_token() -> str:
+    """A 256-bit URL-safe random token (refresh and reset tokens)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest of an opaque token; what the database stores."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_equal(a: str, b: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    token_version: int
+    jti: str
+    expires_at: datetime
+
+
+def create_access_token(
+    user_id: uuid.UUID, token_version: int, secret: str, lifetime: timedelta
+) -> tuple[str, int]:
+    """Sign an access token; return it with its lifetime in seconds."""
+    now = utcnow()
+    payload: dict[str, Any] = {
+        "sub": str(user_id),
+        "type": ACCESS_TOKEN_TYPE,
+        "ver": token_version,
+        "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    return jwt.encode(payload, secret, algorithm=_JWT_ALGORITHM), int(lifetime.total_seconds())
+
+
+def decode_access_token(token: str, secret: str) -> AccessClaims:
+    """Verify signature, algorithm, expiry and type; raise InvalidToken on any failure."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[_JWT_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "jti", "type", "ver"], "verify_exp": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    # Expiry is checked against our clock (not PyJWT's) so tests can move time.
+    exp = payload.get("exp")
+    if not isinstance(exp, int) or exp <= int(utcnow().timestamp()):
+        raise InvalidToken("expired")
+    if payload.get("type") != ACCESS_TOKEN_TYPE:
+        raise InvalidToken("wrong token type")
+    try:
+        user_id = uuid.UUID(str(payload["sub"]))
+        version = int(payload["ver"])
+    except (ValueError, TypeError) as exc:
+        raise InvalidToken("bad claims") from exc
+    from datetime import UTC
+
+    return AccessClaims(
+        user_id=user_id,
+        token_version=version,
+        jti=str(payload["jti"]),
+        expires_at=datetime.fromtimestamp(exp, UTC),
+    )

@@ -1,0 +1,5 @@
+"""SQLModel tables and API schemas. Importing this package registers every table's metadata."""
+
+from app.models.user import RefreshToken, User
+
+__all__ = ["RefreshToken", "User"]

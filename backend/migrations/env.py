@@ -1,0 +1,61 @@
+"""Alembic environment: async engine from the app's settings, advisory-locked on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from app.core.config import load_settings
+from app.core.db import create_engine
+
+# Any constant works; it only has to be the same for every replica of this app.
+MIGRATION_LOCK_ID = 0x70D0_A11
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _locked_run(connection: Connection) -> None:
+    """Serialise concurrent migration runs (several replicas starting at once) on PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        connection.commit()
+        try:
+            _run(connection)
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.commit()
+    else:
+        _run(connection)
+
+
+async def _run_online() -> None:
+    url = config.attributes.get("database_url")
+    settings = load_settings() if url is None else load_settings(database_url=url)
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_locked_run)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline SQL generation is not supported; run `todo-api migrate`.")
+asyncio.run(_run_online())
