@@ -17,6 +17,7 @@ from app.core.csrf import CsrfMiddleware
 from app.core.db import create_engine, create_sessionmaker
 from app.core.errors import UnhandledErrorMiddleware, register_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics
 from app.core.middleware import RequestIdMiddleware
 from app.core.ratelimit import RateLimiter
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.version = _app_version()
     app.state.email_configured = True
+    app.state.metrics = Metrics()
 
     register_error_handlers(app)
     app.include_router(health.router)
