@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas. Importing this package registers every table's metadata."""
 
+from app.models.task import Task
 from app.models.user import RefreshToken, User
 
-__all__ = ["RefreshToken", "User"]
+__all__ = ["RefreshToken", "Task", "User"]
