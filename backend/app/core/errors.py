@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.exceptions import DomainError
+from app.core.exceptions import DomainError, InvalidInput
 
 logger = logging.getLogger("app.errors")
 
@@ -39,7 +39,8 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
 
 async def domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    detail: Any = exc.errors if isinstance(exc, InvalidInput) else exc.detail
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base class: `status_code` and `detail` say how the HTTP layer answers."""
@@ -72,3 +74,19 @@ class RateLimited(DomainError):
 class ServiceUnavailable(DomainError):
     status_code = 503
     detail = "Service temporarily unavailable"
+
+
+class InvalidInput(DomainError):
+    """Input that parsed but breaks a rule; answered as 422 in FastAPI's list-of-errors form."""
+
+    status_code = 422
+    detail = "Invalid input"
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__()
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    detail = "Unsupported media type"
