@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout: float = Field(default=30.0, gt=0, le=300)
     smtp_validate_certs: bool = True
+    # A CA bundle to trust instead of the system's (a private relay, or the tests' own CA).
+    smtp_ca_file: str | None = None
     email_http_provider: Literal["resend", "sendgrid"] = "resend"
     email_http_api_key: str | None = None
     email_http_base_url: str | None = None
@@ -228,6 +230,14 @@ class Settings(BaseSettings):
                 )
             if not self.smtp_host or self.smtp_host == "localhost":
                 found.append("SMTP_HOST must name your SMTP provider in production.")
+            if not self.smtp_validate_certs:
+                found.append(
+                    "SMTP_VALIDATE_CERTS=false accepts any certificate; use SMTP_CA_FILE instead."
+                )
+        if self.email_backend == "http" and (self.email_http_base_url or "https://").startswith(
+            "http://"
+        ):
+            found.append("EMAIL_HTTP_BASE_URL must be an https:// URL in production.")
         if self.email_backend == "http" and not self.email_http_api_key:
             found.append("EMAIL_HTTP_API_KEY is required when EMAIL_BACKEND=http.")
         if not self.rate_limit_enabled:
