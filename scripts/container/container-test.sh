@@ -21,6 +21,7 @@ IMAGE="${IMAGE:-localhost/todo-api:test}"
 BASE_IMAGE="${BASE_IMAGE:-docker.io/library/python:3.13-slim}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-60}"
 VENV_PY="$ROOT/backend/.venv/bin/python"
+BUILD_LOG="${BUILD_LOG:-/tmp/container-test-build.log}"
 t_script=$(date +%s.%N)
 
 log() { printf '==> %s\n' "$*"; }
@@ -81,7 +82,7 @@ if [[ "$ENGINE" == podman ]]; then
 fi
 log "building $IMAGE"
 t0=$(date +%s.%N)
-$ENGINE build "${build_args[@]}" "$ROOT/backend" >"${BUILD_LOG:=/tmp/container-test-build.log}" 2>&1 \
+$ENGINE build "${build_args[@]}" "$ROOT/backend" >"$BUILD_LOG" 2>&1 \
   || { tail -n 40 "$BUILD_LOG" >&2; die "image build failed (full log: $BUILD_LOG)"; }
 BUILD_SECONDS=$(elapsed "$t0")
 size_of() { $ENGINE image inspect --format '{{.Size}}' "$1"; }
@@ -91,7 +92,7 @@ log "built in ${BUILD_SECONDS}s: $(mb "$IMAGE_BYTES") total, $(mb $((IMAGE_BYTES
 
 # --- runtime checks of the image's contents -------------------------------------------------
 log "checking the image's contents"
-$ENGINE run --rm --network=none --entrypoint /bin/sh "$IMAGE" -c '
+$ENGINE run --rm --network=none --entrypoint /bin/sh "$IMAGE" 2>"$BUILD_LOG.err" -c '
   set -e
   test "$(id -u)" = 1000 && test -w "$HOME" && test -w /home/user/app/data
   for p in /home/user/app/tests /home/user/app/.env /home/user/app/.venv /opt/venv/bin/uv /src; do
@@ -102,7 +103,7 @@ $ENGINE run --rm --network=none --entrypoint /bin/sh "$IMAGE" -c '
     echo "an .env file or a test module is in the image"; exit 1
   fi
   todo-api --help >/dev/null
-' || die "the image's contents are wrong"
+' || { cat "$BUILD_LOG.err" >&2; die "the image's contents are wrong"; }
 
 # --- 5. bad configuration ------------------------------------------------------------------
 log "bad production configuration must exit non-zero with every problem listed"
@@ -160,7 +161,7 @@ $ENGINE run -d --name "$CONTAINER" --network=host \
   -e EMAIL_BACKEND=smtp -e SMTP_HOST=127.0.0.1 -e SMTP_PORT="$SMTP_PORT" -e SMTP_SECURITY=starttls \
   -e SMTP_FROM_EMAIL=no-reply@todo.example.com -e SSL_CERT_FILE=/run/test-ca.pem \
   -e EMAIL_DISPATCH_INTERVAL_SECONDS=0.2 \
-  "$IMAGE" >/dev/null
+  "$IMAGE" >/dev/null 2>"$WORK/run.err" || { cat "$WORK/run.err" >&2; die "podman run failed"; }
 
 health_status() {
   if [[ "$ENGINE" == podman ]]; then
