@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app.api import auth, health
+from app.api import auth, health, tasks
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
 from app.core.db import create_engine, create_sessionmaker
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(tasks.router)
 
     # Added innermost first: the last one added runs first on a request.
     app.add_middleware(UnhandledErrorMiddleware)

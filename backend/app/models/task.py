@@ -7,7 +7,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -136,6 +143,8 @@ def _tags_list(value: Any) -> Any:
     return value
 
 
+# Stored in UTC: SQLite keeps no offset, so every datetime must be UTC before it is written.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
 Title = Annotated[str, Field(max_length=TITLE_MAX_LENGTH * 4)]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
 Tags = Annotated[
@@ -153,7 +162,7 @@ class TaskCreate(RequestModel):
     description: Description | None = None
     priority: Priority = Priority.none
     tags: Tags = Field(default_factory=list)
-    due_at: AwareDatetime | None = None
+    due_at: UtcDatetime | None = None
     recurrence: Recurrence = Recurrence.none
 
     _title = field_validator("title")(_check_title)
@@ -173,7 +182,7 @@ class TaskUpdate(RequestModel):
     description: Description | None = None
     priority: Priority | None = None
     tags: Tags | None = None
-    due_at: AwareDatetime | None = None
+    due_at: UtcDatetime | None = None
     recurrence: Recurrence | None = None
     completed: bool | None = None
 
@@ -210,13 +219,13 @@ class TaskImportRow(RequestModel):
     description: Description | None = None
     priority: Priority = Priority.none
     tags: Tags = Field(default_factory=list)
-    due_at: AwareDatetime | None = None
+    due_at: UtcDatetime | None = None
     recurrence: Recurrence = Recurrence.none
     recurrence_anchor_day: int | None = Field(default=None, ge=1, le=31)
     completed: bool = False
-    completed_at: AwareDatetime | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    completed_at: UtcDatetime | None = None
+    created_at: UtcDatetime | None = None
+    updated_at: UtcDatetime | None = None
 
     _title = field_validator("title")(_check_title)
     _tags = field_validator("tags")(normalize_tags)

@@ -1,0 +1,371 @@
+"""The rules of tasks: ownership, listing, completion and recurrence, bulk actions, tags, import."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlmodel import col
+
+from app.core.clock import as_utc, utcnow
+from app.core.exceptions import InvalidInput, NotFound
+from app.models.task import (
+    TAG_MAX_LENGTH,
+    Priority,
+    Recurrence,
+    Task,
+    TaskCreate,
+    TaskImportRow,
+    TaskUpdate,
+)
+from app.models.user import User
+from app.services.recurrence import next_due
+
+Status = Literal["all", "active", "completed"]
+Sort = Literal[
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "due_at",
+    "-due_at",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+]
+BulkActionName = Literal["complete", "reopen", "delete"]
+
+_PRIORITY_RANK = {Priority.none: 0, Priority.low: 1, Priority.medium: 2, Priority.high: 3}
+_ANCHORED = (Recurrence.monthly, Recurrence.yearly)
+
+
+class TaskNotFound(NotFound):
+    detail = "Task not found"
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """What a list request asks for; the router has already checked ranges and enums."""
+
+    status: Status = "all"
+    priorities: tuple[Priority, ...] = ()
+    tags: tuple[str, ...] = ()
+    q: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool = False
+    sort: Sort = "-created_at"
+    limit: int = 50
+    offset: int = 0
+
+
+def anchor_day_for(due_at: datetime | None, recurrence: Recurrence) -> int | None:
+    """The day of month a monthly/yearly series returns to; None for other rules."""
+    if due_at is None or recurrence not in _ANCHORED:
+        return None
+    return as_utc(due_at).day
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class TaskService:
+    """Everything a user can do with their tasks; every query is scoped to that user."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # ------------------------------------------------------------ reading
+
+    async def get(self, user: User, task_id: uuid.UUID) -> Task:
+        """The user's task; another user's task is indistinguishable from a missing one."""
+        task = await self.session.scalar(
+            select(Task).where(col(Task.id) == task_id, col(Task.user_id) == user.id)
+        )
+        if task is None:
+            raise TaskNotFound()
+        return task
+
+    async def page(self, user: User, query: TaskQuery) -> tuple[Sequence[Task], int]:
+        """One page of tasks and the total matching count (two queries, nothing per row)."""
+        conditions = self._conditions(user, query)
+        page = (
+            select(Task)
+            .where(*conditions)
+            .order_by(*self._order(query.sort))
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        items = (await self.session.scalars(page)).all()
+        total = await self.session.scalar(select(func.count()).select_from(Task).where(*conditions))
+        return items, int(total or 0)
+
+    def _conditions(self, user: User, query: TaskQuery) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [col(Task.user_id) == user.id]
+        if query.status == "active":
+            conditions.append(col(Task.completed) == false())
+        elif query.status == "completed":
+            conditions.append(col(Task.completed) == true())
+        if query.priorities:
+            conditions.append(col(Task.priority).in_([p.value for p in query.priorities]))
+        tags = [tag.strip().lower() for tag in query.tags if tag.strip()]
+        if tags:
+            conditions.append(self._has_all_tags(sorted(set(tags))))
+        needle = (query.q or "").strip()
+        if needle:
+            pattern = f"%{_escape_like(needle)}%"
+            conditions.append(
+                or_(
+                    col(Task.title).ilike(pattern, escape="\\"),
+                    col(Task.description).ilike(pattern, escape="\\"),
+                )
+            )
+        if query.due_before is not None:
+            conditions.append(col(Task.due_at) < as_utc(query.due_before))
+        if query.due_after is not None:
+            conditions.append(col(Task.due_at) >= as_utc(query.due_after))
+        if query.overdue:
+            conditions.append(col(Task.completed) == false())
+            conditions.append(col(Task.due_at) < utcnow())
+        return conditions
+
+    def _has_all_tags(self, tags: list[str]) -> ColumnElement[bool]:
+        if self._postgres:
+            # `@>` is what the GIN index on tags answers.
+            column = type_coerce(col(Task.tags), postgresql.ARRAY(String(TAG_MAX_LENGTH)))
+            wanted = postgresql.array(tags, type_=String(TAG_MAX_LENGTH))
+            return column.contains(wanted)
+        elements = func.json_each(col(Task.tags)).table_valued("value")
+        return and_(
+            *(exists().select_from(elements).where(elements.c.value == tag) for tag in tags)
+        )
+
+    @staticmethod
+    def _order(sort: str) -> list[UnaryExpression[Any]]:
+        descending = sort.startswith("-")
+        name = sort.lstrip("-")
+        keys: list[Any]
+        if name == "priority":
+            keys = [case(_PRIORITY_RANK_CASES, value=col(Task.priority), else_=0)]
+        elif name == "title":
+            # Case-insensitive, then the exact text so equal-ignoring-case titles stay stable.
+            keys = [func.lower(col(Task.title)), col(Task.title)]
+        else:
+            keys = [col(getattr(Task, name))]
+        ordered = [key.desc() if descending else key.asc() for key in keys]
+        if name == "due_at":
+            # Tasks without a due date go last whichever way the list is sorted.
+            ordered = [key.nulls_last() for key in ordered]
+        # Ties: newest first, then id, so pages never overlap or skip.
+        return [*ordered, col(Task.created_at).desc(), col(Task.id).desc()]
+
+    async def tag_counts(self, user: User) -> list[tuple[str, int]]:
+        """Every tag the user has used, with how many of their tasks carry it."""
+        # A set-returning function over each row's own tags (implicitly LATERAL on both engines).
+        if self._postgres:
+            elements = func.unnest(col(Task.tags)).table_valued("value").alias("tag")
+        else:
+            elements = func.json_each(col(Task.tags)).table_valued("value").alias("tag")
+        tag = elements.c.value
+        count = func.count().label("count")
+        rows = await self.session.execute(
+            select(tag, count)
+            .select_from(Task)
+            .join(elements, true())
+            .where(col(Task.user_id) == user.id)
+            .group_by(tag)
+            .order_by(count.desc(), tag.asc())
+        )
+        return [(str(name), int(n)) for name, n in rows.all()]
+
+    async def export_stream(self, user: User) -> AsyncIterator[Task]:
+        """All of the user's tasks, oldest first, fetched in batches rather than all at once."""
+        result = await self.session.stream_scalars(
+            select(Task)
+            .where(col(Task.user_id) == user.id)
+            .order_by(col(Task.created_at).asc(), col(Task.id).asc())
+            .execution_options(yield_per=500)
+        )
+        async for task in result:
+            yield task
+
+    # ------------------------------------------------------------ writing
+
+    async def create(self, user: User, data: TaskCreate) -> Task:
+        """Store a new task for the user."""
+        now = utcnow()
+        task = Task(
+            user_id=user.id,
+            title=data.title,
+            description=data.description,
+            priority=data.priority.value,
+            tags=list(data.tags),
+            due_at=data.due_at,
+            recurrence=data.recurrence.value,
+            recurrence_anchor_day=anchor_day_for(data.due_at, data.recurrence),
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(task)
+        await self.session.commit()
+        return task
+
+    async def update(
+        self, user: User, task_id: uuid.UUID, data: TaskUpdate
+    ) -> tuple[Task, Task | None]:
+        """Apply the fields sent; completing a recurring task also returns its next occurrence."""
+        task = await self.get(user, task_id)
+        changes = data.model_dump(exclude_unset=True)
+        completed = changes.pop("completed", None)
+        was_recurring = Recurrence(task.recurrence)
+        for name, value in changes.items():
+            setattr(task, name, value.value if isinstance(value, Priority | Recurrence) else value)
+        recurrence = Recurrence(task.recurrence)
+        if recurrence != Recurrence.none and task.due_at is None:
+            field = "due_at" if "due_at" in changes else "recurrence"
+            raise InvalidInput(
+                [
+                    {
+                        "loc": ["body", field],
+                        "msg": "Value error, a recurring task needs due_at",
+                        "type": "value_error",
+                    }
+                ]
+            )
+        # A new due date (or a series that just started) sets where monthly steps return to.
+        if "due_at" in changes or recurrence != was_recurring:
+            if recurrence in _ANCHORED and ("due_at" in changes or was_recurring not in _ANCHORED):
+                task.recurrence_anchor_day = anchor_day_for(task.due_at, recurrence)
+            elif recurrence not in _ANCHORED:
+                task.recurrence_anchor_day = None
+        now = utcnow()
+        next_task: Task | None = None
+        if completed is True and not task.completed:
+            task.completed = True
+            task.completed_at = now
+            next_task = self._next_occurrence(task, now)
+        elif completed is False and task.completed:
+            task.completed = False
+            task.completed_at = None
+        if changes or completed is not None:
+            task.updated_at = now
+        await self.session.commit()
+        return task, next_task
+
+    def _next_occurrence(self, task: Task, now: datetime) -> Task | None:
+        """Queue the next task of a series; at most one per completed task, ever."""
+        recurrence = Recurrence(task.recurrence)
+        if recurrence == Recurrence.none or task.due_at is None or task.next_occurrence_id:
+            return None
+        following = Task(
+            user_id=task.user_id,
+            title=task.title,
+            description=task.description,
+            priority=task.priority,
+            tags=list(task.tags),
+            due_at=next_due(as_utc(task.due_at), recurrence, task.recurrence_anchor_day),
+            recurrence=task.recurrence,
+            recurrence_anchor_day=task.recurrence_anchor_day,
+            created_at=now,
+            updated_at=now,
+        )
+        task.next_occurrence_id = following.id
+        self.session.add(following)
+        return following
+
+    async def delete(self, user: User, task_id: uuid.UUID) -> None:
+        """Delete one of the user's tasks."""
+        task = await self.get(user, task_id)
+        await self.session.delete(task)
+        await self.session.commit()
+
+    async def bulk(self, user: User, ids: Sequence[uuid.UUID], action: BulkActionName) -> int:
+        """Apply an action to those of `ids` that are the user's; returns how many changed."""
+        wanted = list(dict.fromkeys(ids))
+        owned = and_(col(Task.user_id) == user.id, col(Task.id).in_(wanted))
+        now = utcnow()
+        affected: int
+        if action == "complete":
+            # Loaded rather than updated in place: each recurring one spawns its next occurrence.
+            tasks = (
+                await self.session.scalars(
+                    select(Task).where(owned, col(Task.completed) == false()).with_for_update()
+                )
+            ).all()
+            for task in tasks:
+                task.completed = True
+                task.completed_at = now
+                task.updated_at = now
+                self._next_occurrence(task, now)
+            affected = len(tasks)
+        elif action == "reopen":
+            result = await self.session.execute(
+                update(Task)
+                .where(owned, col(Task.completed) == true())
+                .values(completed=False, completed_at=None, updated_at=now)
+            )
+            affected = _rowcount(result)
+        else:
+            result = await self.session.execute(delete(Task).where(owned))
+            affected = _rowcount(result)
+        await self.session.commit()
+        return affected
+
+    async def import_rows(self, user: User, rows: Sequence[TaskImportRow]) -> int:
+        """Store every row as a new task of the user, in one transaction."""
+        now = utcnow()
+        for row in rows:
+            created = row.created_at or now
+            anchor = row.recurrence_anchor_day or anchor_day_for(row.due_at, row.recurrence)
+            self.session.add(
+                Task(
+                    user_id=user.id,
+                    title=row.title,
+                    description=row.description,
+                    priority=row.priority.value,
+                    tags=list(row.tags),
+                    due_at=row.due_at,
+                    recurrence=row.recurrence.value,
+                    recurrence_anchor_day=anchor if row.recurrence in _ANCHORED else None,
+                    completed=row.completed,
+                    completed_at=(row.completed_at or now) if row.completed else None,
+                    created_at=created,
+                    updated_at=row.updated_at or created,
+                )
+            )
+        await self.session.commit()
+        return len(rows)
+
+
+_PRIORITY_RANK_CASES = {priority.value: rank for priority, rank in _PRIORITY_RANK.items()}
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
