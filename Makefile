@@ -54,5 +54,9 @@ format: ## apply ruff's formatting and safe fixes
 requirements: ## re-export backend/requirements.txt from uv.lock
 	@cd backend && $(UV) export --frozen --no-dev --no-hashes --no-emit-project -o requirements.txt --quiet
 
+container-test: ## build the backend image and prove it by running it (docker, or podman installed on demand)
+	@scripts/bootstrap.sh backend
+	@scripts/container/container-test.sh
+
 clean: ## remove local state (SQLite files, caches); keeps installed dependencies
 	rm -rf backend/var backend/.pytest_cache backend/.mypy_cache backend/.ruff_cache

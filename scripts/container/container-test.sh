@@ -9,7 +9,7 @@
 #   4. builds the image (timed) and reports its size and what it adds on top of the base;
 #   5. checks that a bad production configuration exits non-zero with the problems listed;
 #   6. runs it like production (ENVIRONMENT=production, SMTP with STARTTLS to a sink on the host
-#      whose certificate the container trusts via SSL_CERT_FILE), waits for HEALTHCHECK to
+#      whose certificate the container trusts via SMTP_CA_FILE), waits for HEALTHCHECK to
 #      report healthy (timed), checks the process runs as UID 1000 and is PID 1;
 #   7. runs the smoke scenario (smoke.py) over HTTP;
 #   8. sends SIGTERM and requires a clean exit (code 0) within the grace period.
@@ -159,7 +159,7 @@ $ENGINE run -d --name "$CONTAINER" --network=host \
   -e JWT_SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" \
   -e FRONTEND_URL=https://todo.example.com \
   -e EMAIL_BACKEND=smtp -e SMTP_HOST=127.0.0.1 -e SMTP_PORT="$SMTP_PORT" -e SMTP_SECURITY=starttls \
-  -e SMTP_FROM_EMAIL=no-reply@todo.example.com -e SSL_CERT_FILE=/run/test-ca.pem \
+  -e SMTP_FROM_EMAIL=no-reply@todo.example.com -e SMTP_CA_FILE=/run/test-ca.pem \
   -e EMAIL_DISPATCH_INTERVAL_SECONDS=0.2 \
   "$IMAGE" >/dev/null 2>"$WORK/run.err" || { cat "$WORK/run.err" >&2; die "podman run failed"; }
 

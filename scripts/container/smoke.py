@@ -1,13 +1,13 @@
 """The container test's two helpers, run with the backend's virtual environment.
 
-    smoke.py sink --port P --cert C --key K --maildir D
-        an SMTP server on 127.0.0.1:P that requires STARTTLS (certificate C) and writes every
-        message it receives to D; stands in for the mail provider of a production deployment.
-    smoke.py scenario --base-url URL --maildir D
-        the smoke scenario over HTTP against the running container: health, signup, login,
-        create and list a task, forgot-password, the reset email arriving at the sink, reset the
-        password with the emailed token, log in with the new password. Exits non-zero on the
-        first step that does not behave as API.md says.
+smoke.py sink --port P --cert C --key K --maildir D
+    an SMTP server on 127.0.0.1:P that requires STARTTLS (certificate C) and writes every
+    message it receives to D; stands in for the mail provider of a production deployment.
+smoke.py scenario --base-url URL --maildir D
+    the smoke scenario over HTTP against the running container: health, signup, login,
+    create and list a task, forgot-password, the reset email arriving at the sink, reset the
+    password with the emailed token, log in with the new password. Exits non-zero on the
+    first step that does not behave as API.md says.
 """
 
 from __future__ import annotations
