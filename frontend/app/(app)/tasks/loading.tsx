@@ -1,0 +1,5 @@
+import { TaskListSkeleton } from "@/components/tasks/task-list-skeleton";
+
+export default function TasksLoading() {
+  return <TaskListSkeleton />;
+}
