@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import text
@@ -31,8 +34,26 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_file_lock(database: str | None) -> Iterator[None]:
+    """SQLite has no advisory locks: processes sharing the file serialise on a sidecar lock file."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl
+
+    lock_path = Path(database).expanduser().resolve().with_suffix(".migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _locked_run(connection: Connection) -> None:
-    """Serialise concurrent migration runs (several replicas starting at once) on PostgreSQL."""
+    """Serialise concurrent migration runs (several replicas starting at once)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         connection.commit()
@@ -42,7 +63,8 @@ def _locked_run(connection: Connection) -> None:
             connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
             connection.commit()
     else:
-        _run(connection)
+        with _sqlite_file_lock(connection.engine.url.database):
+            _run(connection)
 
 
 async def _run_online() -> None:

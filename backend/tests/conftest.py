@@ -199,14 +199,15 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def signup(
-    client: httpx.AsyncClient,
+    http: httpx.AsyncClient,
+    /,
     email: str | None = None,
     password: str = STRONG_PASSWORD,
     **extra: Any,
 ) -> dict[str, Any]:
     """Sign a new user up through the API and return the Session body."""
     email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
-    response = await client.post(
+    response = await http.post(
         "/api/v1/auth/signup", json={"email": email, "password": password, **extra}
     )
     assert response.status_code == 201, response.text
