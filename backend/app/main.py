@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app.api import auth, health, tasks
+from app.api import auth, health, password_reset
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
 from app.core.db import create_engine, create_sessionmaker
@@ -20,6 +20,9 @@ from app.core.logging import configure_logging
 from app.core.metrics import Metrics
 from app.core.middleware import RequestIdMiddleware
 from app.core.ratelimit import RateLimiter
+from app.services.email_service import EmailService, create_backend, email_configured
+from app.services.outbox import OutboxDispatcher
+from app.services.password_reset import ResetRequests
 
 logger = logging.getLogger("app")
 
@@ -50,9 +53,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.limiter = RateLimiter(settings)
+        email_backend = create_backend(settings)
+        app.state.email_service = EmailService(settings, email_backend)
+        dispatcher = OutboxDispatcher(
+            app.state.sessionmaker,
+            email_backend,
+            app.state.metrics,
+            interval_seconds=settings.email_dispatch_interval_seconds,
+            lease_seconds=settings.email_lease_seconds,
+        )
+        app.state.email_dispatcher = dispatcher
+        app.state.reset_requests = ResetRequests(
+            app.state.sessionmaker,
+            settings,
+            app.state.limiter,
+            app.state.metrics,
+            on_enqueued=dispatcher.wake,
+        )
+        if settings.email_dispatcher_enabled:
+            dispatcher.start()
         try:
             yield
         finally:
+            await app.state.reset_requests.close()
+            # Lets the send in progress finish; rows claimed but not tried go back to the queue.
+            await dispatcher.stop(grace_seconds=settings.smtp_timeout + 5)
+            await email_backend.aclose()
             await engine.dispose()
 
     docs = settings.docs_enabled
@@ -67,13 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.version = _app_version()
-    app.state.email_configured = True
+    app.state.email_configured = email_configured(settings)
     app.state.metrics = Metrics()
 
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
-    app.include_router(tasks.router)
+    app.include_router(password_reset.router)
 
     # Added innermost first: the last one added runs first on a request.
     app.add_middleware(UnhandledErrorMiddleware)

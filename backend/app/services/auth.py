@@ -30,7 +30,9 @@ from app.core.security import (
     new_opaque_token,
     verify_password,
 )
+from app.models.email import PasswordResetToken
 from app.models.user import RefreshToken, User
+from app.services.outbox import queue_password_changed
 
 logger = logging.getLogger("app.auth")
 
@@ -237,6 +239,18 @@ class AuthService:
             raise WrongPassword("Current password is incorrect")
         user.password_hash = hash_password(new_password)
         await self.revoke_all_sessions(user)
+        # Reset links mailed before the change must not outlive the old password.
+        await self.session.execute(
+            update(PasswordResetToken)
+            .where(
+                col(PasswordResetToken.user_id) == user.id,
+                col(PasswordResetToken.used_at).is_(None),
+                col(PasswordResetToken.revoked_at).is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+        # Same transaction as the new password: the notice goes out if and only if it changed.
+        queue_password_changed(self.session, self.settings, user.email)
         # The caller keeps working with a fresh session; every other one is dead.
         issued = await self._issue(user)
         await self.session.commit()

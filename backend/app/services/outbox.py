@@ -1,0 +1,345 @@
+"""The email outbox: requests enqueue in their own transaction, a dispatcher delivers.
+
+Guarantees, and why each holds:
+- Nothing is lost: the row is committed with the change that caused it (a reset token, a new
+  password) or not at all, and stays until a backend accepts it or it is declared dead.
+- No row is sent by two workers at once: a claim is one UPDATE over rows picked with
+  `FOR UPDATE SKIP LOCKED` on PostgreSQL (concurrent claimers skip each other's rows); SQLite
+  runs that UPDATE as one atomic write, so two claimers cannot both match a row.
+- A worker that dies holding rows delays them, never drops them: claiming moves
+  `next_attempt_at` to the end of a lease, after which the row is due again.
+- Transient failures are retried with exponential backoff (1 s, 2 s, 4 s ... with jitter) until
+  `deliver_before` (for a reset link, the token's expiry: a later delivery is useless);
+  permanent ones end the row at once. Delivery is at-least-once: a worker that dies after the
+  server accepted a message but before marking it sent leads to a second copy after the lease.
+- The rendered body holds a live link, so it is erased when the row is sent or dead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from app.core.clock import as_utc, utcnow
+from app.core.config import Settings
+from app.core.metrics import Metrics
+from app.core.redaction import mask_email
+from app.models.email import EmailOutbox, OutboxStatus
+from app.services.email_service import (
+    PASSWORD_CHANGED,
+    EmailBackend,
+    EmailDeliveryError,
+    EmailMessage,
+    password_changed_message,
+)
+
+logger = logging.getLogger("app.email.outbox")
+
+BATCH_SIZE = 10
+FIRST_RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 300.0
+
+
+def enqueue(
+    session: AsyncSession, kind: str, message: EmailMessage, deliver_before: datetime
+) -> EmailOutbox:
+    """Add a message to the outbox in the caller's transaction; the caller commits."""
+    row = EmailOutbox(
+        kind=kind,
+        to_email=message.to,
+        subject=message.subject,
+        text_body=message.text_body,
+        html_body=message.html_body,
+        message_id=message.message_id,
+        created_at=message.date,
+        next_attempt_at=utcnow(),
+        deliver_before=deliver_before,
+    )
+    session.add(row)
+    return row
+
+
+def queue_password_changed(session: AsyncSession, settings: Settings, to_email: str) -> None:
+    """Queue the "your password was changed" notice in the caller's transaction."""
+    # Worth delivering for a day: after that the owner has noticed, one way or the other.
+    enqueue(
+        session,
+        PASSWORD_CHANGED,
+        password_changed_message(settings, to_email),
+        deliver_before=utcnow() + timedelta(hours=24),
+    )
+
+
+def retry_delay(attempt: int) -> float:
+    """Backoff before attempt `attempt + 1`: 1 s, 2 s, 4 s ..., capped, with +-20 % jitter."""
+    base = min(FIRST_RETRY_SECONDS * 2.0 ** max(attempt - 1, 0), MAX_RETRY_SECONDS)
+    jitter: float = random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
+    return base * jitter
+
+
+@dataclass(frozen=True)
+class ClaimedEmail:
+    id: uuid.UUID
+    claim_token: uuid.UUID
+    kind: str
+    attempts: int
+    deliver_before: datetime
+    message: EmailMessage
+
+
+class OutboxDispatcher:
+    """Claims due rows, sends them through one backend, and records what happened."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        backend: EmailBackend,
+        metrics: Metrics,
+        *,
+        interval_seconds: float = 1.0,
+        lease_seconds: int = 120,
+        from_email: str | None = None,
+        from_name: str | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.backend = backend
+        self.metrics = metrics
+        self.interval = interval_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.from_email = from_email
+        self.from_name = from_name
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Run the delivery loop in the background until stop()."""
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="email-outbox-dispatcher")
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Finish the send in progress, hand back unsent claimed rows, and end the loop."""
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(task, grace_seconds)
+        except TimeoutError:
+            logger.warning("email dispatcher did not stop in %.0fs; cancelled", grace_seconds)
+
+    def wake(self) -> None:
+        """Look for due rows now instead of at the next poll (called after an enqueue)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                handled = await self.run_once()
+            except Exception:
+                logger.exception("email dispatcher iteration failed; retrying")
+                handled = 0
+            if handled or self._stopping:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    # ------------------------------------------------------------ one pass
+
+    async def run_once(self, limit: int = BATCH_SIZE) -> int:
+        """Claim up to `limit` due rows and try each once; return how many were claimed."""
+        self._wake.clear()
+        claimed = await self.claim(limit)
+        for index, item in enumerate(claimed):
+            if self._stopping:
+                await self._release(claimed[index:])
+                break
+            await self.deliver(item)
+        return len(claimed)
+
+    async def claim(self, limit: int = BATCH_SIZE) -> list[ClaimedEmail]:
+        """Atomically take due rows for one lease; other workers skip them until it ends."""
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            # A read first, so an idle dispatcher does not take SQLite's write lock every poll.
+            due = await session.scalar(select(col(EmailOutbox.id)).where(self._due(now)).limit(1))
+            if due is None:
+                return []
+            token = uuid.uuid4()
+            picked = (
+                select(col(EmailOutbox.id))
+                .where(self._due(now))
+                .order_by(col(EmailOutbox.next_attempt_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .scalar_subquery()
+            )
+            result = await session.execute(
+                update(EmailOutbox)
+                .where(col(EmailOutbox.id).in_(picked), self._due(now))
+                .values(
+                    claim_token=token,
+                    claimed_at=now,
+                    next_attempt_at=now + self.lease,
+                    attempts=col(EmailOutbox.attempts) + 1,
+                )
+                .returning(
+                    col(EmailOutbox.id),
+                    col(EmailOutbox.kind),
+                    col(EmailOutbox.attempts),
+                    col(EmailOutbox.deliver_before),
+                    col(EmailOutbox.to_email),
+                    col(EmailOutbox.subject),
+                    col(EmailOutbox.text_body),
+                    col(EmailOutbox.html_body),
+                    col(EmailOutbox.message_id),
+                    col(EmailOutbox.created_at),
+                )
+            )
+            rows = result.all()
+            await session.commit()
+        return [
+            ClaimedEmail(
+                id=row.id,
+                claim_token=token,
+                kind=row.kind,
+                attempts=row.attempts,
+                deliver_before=as_utc(row.deliver_before),
+                message=EmailMessage(
+                    to=row.to_email,
+                    subject=row.subject,
+                    text_body=row.text_body or "",
+                    html_body=row.html_body or "",
+                    from_email=self.from_email,
+                    from_name=self.from_name,
+                    message_id=row.message_id,
+                    date=as_utc(row.created_at),
+                ),
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _due(now: datetime) -> ColumnElement[bool]:
+        return and_(
+            col(EmailOutbox.status) == OutboxStatus.pending.value,
+            col(EmailOutbox.next_attempt_at) <= now,
+        )
+
+    async def deliver(self, item: ClaimedEmail) -> None:
+        """Send one claimed row and record sent, retry or dead."""
+        backend = self.backend.name
+        labels = {"type": item.kind, "backend": backend}
+        log = {
+            "email_type": item.kind,
+            "to": mask_email(item.message.to),
+            "attempt": item.attempts,
+            "backend": backend,
+        }
+        started = time.perf_counter()
+        try:
+            await self.backend.send(item.message)
+        except EmailDeliveryError as exc:
+            elapsed = time.perf_counter() - started
+            self.metrics.email_send_seconds.labels(backend=backend).observe(elapsed)
+            await self._failed(item, exc, labels, log)
+            return
+        except Exception as exc:  # a bug in a backend must not kill the dispatcher
+            logger.exception("email backend raised unexpectedly", extra=log)
+            await self._failed(
+                item, EmailDeliveryError(f"unexpected {type(exc).__name__}"), labels, log
+            )
+            return
+        elapsed = time.perf_counter() - started
+        self.metrics.email_send_seconds.labels(backend=backend).observe(elapsed)
+        self.metrics.emails_sent.labels(**labels).inc()
+        await self._finish(item, OutboxStatus.sent, error=None)
+        logger.info("email sent", extra={**log, "duration_ms": round(elapsed * 1000, 1)})
+
+    async def _failed(
+        self,
+        item: ClaimedEmail,
+        exc: EmailDeliveryError,
+        labels: dict[str, str],
+        log: dict[str, object],
+    ) -> None:
+        now = utcnow()
+        delay = retry_delay(item.attempts)
+        retry_at = now + timedelta(seconds=delay)
+        if exc.transient and retry_at < item.deliver_before:
+            self.metrics.emails_retried.labels(**labels).inc()
+            await self._reschedule(item, retry_at, exc.reason)
+            logger.warning(
+                "email send failed; will retry",
+                extra={**log, "error": exc.reason, "retry_in_s": round(delay, 1)},
+            )
+            return
+        self.metrics.emails_failed.labels(**labels).inc()
+        await self._finish(item, OutboxStatus.dead, error=exc.reason)
+        why = "retry window exhausted" if exc.transient else "permanent failure"
+        logger.error(f"email send failed; giving up ({why})", extra={**log, "error": exc.reason})
+
+    def _owned(self, item: ClaimedEmail) -> ColumnElement[bool]:
+        # Fencing: a worker whose lease ran out (and whose row someone else took) changes nothing.
+        return and_(
+            col(EmailOutbox.id) == item.id,
+            col(EmailOutbox.claim_token) == item.claim_token,
+        )
+
+    async def _finish(self, item: ClaimedEmail, status: OutboxStatus, error: str | None) -> None:
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            await session.execute(
+                update(EmailOutbox)
+                .where(self._owned(item))
+                .values(
+                    status=status.value,
+                    text_body=None,
+                    html_body=None,
+                    claim_token=None,
+                    last_error=error,
+                    sent_at=now if status is OutboxStatus.sent else None,
+                    next_attempt_at=now,
+                )
+            )
+            await session.commit()
+
+    async def _reschedule(self, item: ClaimedEmail, at: datetime, error: str) -> None:
+        async with self.sessionmaker() as session:
+            await session.execute(
+                update(EmailOutbox)
+                .where(self._owned(item))
+                .values(next_attempt_at=at, claim_token=None, last_error=error)
+            )
+            await session.commit()
+
+    async def _release(self, items: list[ClaimedEmail]) -> None:
+        """Give back rows claimed but not tried (shutdown), so another worker sends them now."""
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            for item in items:
+                await session.execute(
+                    update(EmailOutbox)
+                    .where(self._owned(item))
+                    .values(
+                        next_attempt_at=now,
+                        claim_token=None,
+                        attempts=col(EmailOutbox.attempts) - 1,
+                    )
+                )
+            await session.commit()
