@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
-from app.core.config import ConfigurationError, load_settings
+from app.core.config import ConfigurationError, Settings, load_settings
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,14 +69,18 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     workers = args.workers or settings.workers
     print(f"Serving the API on http://{host}:{port} ({workers} worker(s))", flush=True)
+    _prepare_serving(settings, workers)
+    # On SIGTERM/SIGINT uvicorn stops accepting connections at once, lets in-flight requests
+    # finish for up to SHUTDOWN_GRACE_SECONDS, then runs the lifespan shutdown (email
+    # dispatcher, pool) and exits 0.
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=",".join(settings.forwarded_allow_ips),
+        # X-Forwarded-For is resolved by app.core.proxy (FORWARDED_ALLOW_IPS), not by uvicorn.
+        proxy_headers=False,
         server_header=False,
         date_header=True,
         log_config=None,
@@ -83,6 +88,30 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def _prepare_serving(settings: Settings, workers: int) -> None:
+    """Route uvicorn's startup lines through our formatter; reset multi-process metrics."""
+    from app.core.logging import configure_logging
+    from app.core.metrics import multiprocess_dir
+    from app.core.observability import secret_values
+    from app.core.redaction import Redactor
+
+    redactor = Redactor(secret_values(settings))
+    configure_logging(settings.log_level, settings.effective_log_format, redactor=redactor)
+    directory = multiprocess_dir()
+    if directory:
+        # Files of a previous run would be summed into this one's counters.
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    elif workers > 1:
+        logging.getLogger("app.metrics").warning(
+            "WORKERS=%d without PROMETHEUS_MULTIPROC_DIR: each /metrics scrape shows only the "
+            "worker that answered it",
+            workers,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,17 +8,16 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from app.api import auth, health, password_reset
+from app.api import auth, health, metrics, password_reset, testing
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
 from app.core.db import create_engine, create_sessionmaker
 from app.core.errors import UnhandledErrorMiddleware, register_error_handlers
-from app.core.logging import configure_logging
 from app.core.metrics import Metrics
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import install_middleware
+from app.core.observability import configure_observability
 from app.core.ratelimit import RateLimiter
 from app.services.email_service import EmailService, create_backend, email_configured
 from app.services.outbox import OutboxDispatcher
@@ -44,15 +43,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Invalid production settings raise ConfigurationError listing every problem."""
     settings = settings or load_settings()
     settings.validate_for_environment()
-    configure_logging(settings.log_level, settings.effective_log_format)
-    _ = settings.secret_key  # resolve (or generate, with a warning) before serving
+    # Also resolves (or generates, with a warning) the JWT key before serving.
+    configure_observability(settings, _app_version())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.limiter = RateLimiter(settings)
+        app.state.limiter = RateLimiter(settings, app.state.metrics)
         email_backend = create_backend(settings)
         app.state.email_service = EmailService(settings, email_backend)
         dispatcher = OutboxDispatcher(
@@ -100,18 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(password_reset.router)
+    app.include_router(metrics.router)
+    if settings.test_routes_enabled:
+        app.include_router(testing.router)
 
     # Added innermost first: the last one added runs first on a request.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(CsrfMiddleware, exempt_paths=frozenset({"/api/v1/auth/token"}))
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origins,
-        allow_credentials=True,
-        allow_methods=["GET", "POST", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "X-Next-Task-ID", "Location", "Retry-After"],
-        max_age=3600,
-    )
-    app.add_middleware(RequestIdMiddleware)
+    # Body size, CORS, trusted hosts, security headers, request id/access log, proxy headers.
+    install_middleware(app, settings)
     return app

@@ -177,7 +177,9 @@ async def refresh(
     body: Annotated[RefreshRequest | None, Body()] = None,
 ) -> SessionResponse:
     """Rotate the refresh token (cookie or body) and issue a new access token."""
-    await limiter.enforce(settings.refresh_rate_limit_per_ip, "refresh", ip)
+    # Fails open: a refresh needs a valid 256-bit token anyway, and failing closed would sign
+    # every user out while Redis is down.
+    await limiter.enforce(settings.refresh_rate_limit_per_ip, "refresh", ip, fail_open=True)
     from_body = body.refresh_token if body else None
     raw = from_body or request.cookies.get(REFRESH_COOKIE)
     if not raw:

@@ -56,7 +56,7 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
 def client_ip(request: Request) -> str:
-    """The client's address; behind a trusted proxy the server already resolved X-Forwarded-For."""
+    """The client's address, X-Forwarded-For resolved from trusted proxies (app.core.proxy)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -74,6 +74,8 @@ async def current_user(
         raise NotAuthenticated()
     user = await auth.user_from_access_token(token)
     request.state.user_id = str(user.id)
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.enforce_user_budget(str(user.id))
     return user
 
 

@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     shutdown_grace_seconds: int = Field(default=20, ge=0, le=600)
+    # Mounts /_test/slow and /_test/crash for the hardening tests; refused in production.
+    test_routes_enabled: bool = False
 
     @field_validator("cors_origins", "trusted_hosts", "forwarded_allow_ips", mode="before")
     @classmethod
@@ -244,6 +246,8 @@ class Settings(BaseSettings):
             found.append(
                 "RATE_LIMIT_ENABLED=false is for load tests only; it is refused in production."
             )
+        if self.test_routes_enabled:
+            found.append("TEST_ROUTES_ENABLED=true mounts test-only routes; refused in production.")
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             found.append("DATABASE_URL points to an in-memory SQLite database; data would be lost.")
         return found

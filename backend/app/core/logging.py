@@ -1,4 +1,10 @@
-"""Logging setup: JSON lines in production, text in development, request id on every record."""
+"""Logging setup: JSON lines in production, text in development, request id on every record.
+
+Every record, whatever logger produced it (ours, uvicorn's, SQLAlchemy's, a library's), goes
+through the one handler installed here, and its filter scrubs secrets and masks email
+addresses in the message, the extra fields and the formatted traceback before any formatter
+sees them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
+
+from app.core.redaction import DEFAULT_REDACTOR, Redactor
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -26,6 +34,39 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class RedactionFilter(logging.Filter):
+    """Scrub the message, the extra fields and the traceback of every record, in place."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):
+            return True
+        redactor = self.redactor
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = redactor.text(message)
+        record.args = None
+        for key, value in list(record.__dict__.items()):
+            if key not in _RESERVED and not key.startswith("_") and value is not None:
+                record.__dict__[key] = redactor.value(key, value)
+        if record.exc_info:
+            record.exc_text = redactor.text(logging.Formatter().formatException(record.exc_info))
+            # The formatted (scrubbed) text replaces the live exception: no formatter can
+            # render the original again.
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redactor.text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redactor.text(record.stack_info)
+        record._redacted = True
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -37,9 +78,13 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _RESERVED and value is not None and not key.startswith("_"):
                 payload[key] = value if isinstance(value, str | int | float | bool) else str(value)
-        if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            payload["exc_info"] = record.exc_text
+        if record.stack_info:
+            payload["stack_info"] = record.stack_info
+        return json.dumps(payload, ensure_ascii=False, default=str)
 
 
 class TextFormatter(logging.Formatter):
@@ -58,11 +103,18 @@ class TextFormatter(logging.Formatter):
         return base
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Route the root, uvicorn and SQLAlchemy loggers through one handler and formatter."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(
+    level: str,
+    fmt: str,
+    *,
+    redactor: Redactor | None = None,
+    stream: IO[str] | None = None,
+) -> logging.Handler:
+    """Route the root, uvicorn and SQLAlchemy loggers through one redacting handler."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(ContextFilter())
+    handler.addFilter(RedactionFilter(redactor or DEFAULT_REDACTOR))
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, "_todo_api", False):
@@ -70,7 +122,15 @@ def configure_logging(level: str, fmt: str) -> None:
     handler._todo_api = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy"):
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy", "sqlalchemy.engine"):
         lg = logging.getLogger(name)
         lg.handlers.clear()
         lg.propagate = True
+    # With DB_ECHO, SQLAlchemy gives its engine logger a raw stdout handler unless it already
+    # has one; a NullHandler keeps SQL (and its parameters) on the redacting path only.
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    engine_logger.handlers = [logging.NullHandler()]
+    engine_logger.propagate = True
+    # uvicorn's own access line carries the raw query string; ours logs the route template.
+    logging.getLogger("uvicorn.access").disabled = True
+    return handler

@@ -1,0 +1,74 @@
+"""Client IPs: X-Forwarded-For believed only from FORWARDED_ALLOW_IPS, right-most untrusted hop."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.proxy import TrustedProxies
+from tests.conftest import AppFactory, client_for
+
+REFRESH = "/api/v1/auth/refresh"
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "expected"),
+    [
+        ("10.0.0.1", "203.0.113.7", "203.0.113.7"),
+        # A client-supplied first hop is ignored: our proxy appended the address it saw.
+        ("10.0.0.1", "1.1.1.1, 203.0.113.7", "203.0.113.7"),
+        # Two proxies of ours in a row (edge -> internal load balancer).
+        ("10.0.0.1", "1.1.1.1, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        ("10.0.0.1", "203.0.113.7:51234", "203.0.113.7"),
+        ("10.0.0.1", "[2001:db8::1]:443", "2001:db8::1"),
+        ("10.0.0.1", "2001:db8::1", "2001:db8::1"),
+        ("10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"),
+        # An untrusted peer's header means nothing.
+        ("198.51.100.9", "203.0.113.7", "198.51.100.9"),
+        ("198.51.100.9", None, "198.51.100.9"),
+        ("10.0.0.1", None, "10.0.0.1"),
+        ("10.0.0.1", "not-an-ip", "not-an-ip"),
+    ],
+)
+def test_client_is_the_rightmost_untrusted_hop(
+    peer: str, header: str | None, expected: str
+) -> None:
+    proxies = TrustedProxies(["10.0.0.0/24", "::1"])
+    assert proxies.client_from(peer, header) == expected
+
+
+def test_star_trusts_every_peer() -> None:
+    assert TrustedProxies(["*"]).client_from("198.51.100.9", "203.0.113.7") == "203.0.113.7"
+
+
+async def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory(forwarded_allow_ips=["10.0.0.1"], refresh_rate_limit_per_ip="3/minute")
+    async with client_for(app, "198.51.100.9") as client:
+        statuses = [
+            (
+                await client.post(REFRESH, json={}, headers={"X-Forwarded-For": f"203.0.113.{i}"})
+            ).status_code
+            for i in range(5)
+        ]
+    # A fresh fake address each time bought nothing: the limit counted the real peer.
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+async def test_forwarded_for_from_a_trusted_proxy_keys_limits_on_the_real_client(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory(forwarded_allow_ips=["10.0.0.1"], refresh_rate_limit_per_ip="2/minute")
+    async with client_for(app, "10.0.0.1") as proxy:
+        first = [
+            (
+                await proxy.post(
+                    REFRESH, json={}, headers={"X-Forwarded-For": "spoof, 203.0.113.5"}
+                )
+            ).status_code
+            for _ in range(3)
+        ]
+        # Another client behind the same proxy has its own budget.
+        other = await proxy.post(REFRESH, json={}, headers={"X-Forwarded-For": "203.0.113.6"})
+    assert first == [401, 401, 429]
+    assert other.status_code == 401

@@ -1,0 +1,94 @@
+"""413 for oversized bodies, declared or streamed; 500s that show nothing internal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from tests.conftest import AppFactory, client_for
+from tests.hardening.conftest import PRODUCTION
+
+LIMIT = 4096
+SIGNUP = "/api/v1/auth/signup"
+
+
+async def test_declared_oversized_body_gets_413(app_factory: AppFactory) -> None:
+    app = await app_factory(max_request_body_bytes=LIMIT)
+    async with client_for(app) as client:
+        response = await client.post(
+            SIGNUP,
+            content=b'{"email": "' + b"a" * LIMIT + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large"}
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_chunked_body_without_length_is_cut_off_before_it_is_read_whole(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory(max_request_body_bytes=LIMIT)
+    sent: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"email": "'
+        for _ in range(1000):  # 1 MB if the server kept reading
+            sent.append(1024)
+            yield b"a" * 1024
+
+    async with client_for(app) as client:
+        response = await client.post(
+            SIGNUP, content=endless(), headers={"Content-Type": "application/json"}
+        )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large"}
+    assert sum(sent) <= LIMIT + 1024
+
+
+async def test_body_under_the_limit_is_served(app_factory: AppFactory) -> None:
+    app = await app_factory(max_request_body_bytes=LIMIT)
+    async with client_for(app) as client:
+        response = await client.post(SIGNUP, json={"email": "nobody"})
+    assert response.status_code == 422
+
+
+async def test_production_500_shows_nothing_internal(app_factory: AppFactory) -> None:
+    app = await app_factory(**PRODUCTION)
+    app.add_api_route("/boom", _boom, methods=["GET"])
+    async with client_for(app) as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    body = response.json()
+    assert body == {
+        "detail": "Internal server error",
+        "request_id": response.headers["x-request-id"],
+    }
+    for leak in ("Traceback", "secret-sauce", ".py", "SELECT", "ZeroDivision"):
+        assert leak not in response.text
+    assert response.headers["strict-transport-security"]
+
+
+async def _boom() -> None:
+    raise ZeroDivisionError("secret-sauce in /app/core/thing.py: SELECT * FROM users")
+
+
+async def test_openapi_is_not_an_error_vector_in_production(app_factory: AppFactory) -> None:
+    app = await app_factory(**PRODUCTION, docs_enabled=False)
+    async with client_for(app) as client:
+        assert (await client.get("/openapi.json")).status_code == 404
+        assert (await client.get("/_test/slow")).status_code == 404
+
+
+def test_test_routes_are_refused_in_production() -> None:
+    from app.core.config import Settings
+    from tests.conftest import TEST_SECRET
+
+    settings = Settings(
+        **PRODUCTION,
+        jwt_secret_key=TEST_SECRET,
+        database_url="sqlite+aiosqlite:///x.db",
+        test_routes_enabled=True,
+    )
+    assert any("TEST_ROUTES_ENABLED" in p for p in settings.problems())
