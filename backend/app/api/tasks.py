@@ -48,7 +48,12 @@ def get_task_service(session: SessionDep) -> TaskService:
 
 
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
-TagName = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX_LENGTH * 4)]
+# NUL can never match stored text and PostgreSQL rejects it in a parameter: refuse it up front.
+_NO_NUL = r"^[^\x00]*$"
+TagName = Annotated[
+    str, StringConstraints(min_length=1, max_length=TAG_MAX_LENGTH * 4, pattern=_NO_NUL)
+]
+SearchText = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
 
 
 def _location(task_id: uuid.UUID) -> str:
@@ -62,7 +67,7 @@ async def list_tasks(
     status_: Annotated[Status, Query(alias="status")] = "all",
     priority: Annotated[list[Priority] | None, Query()] = None,
     tag: Annotated[list[TagName] | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[SearchText | None, Query()] = None,
     due_before: Annotated[AwareDatetime | None, Query()] = None,
     due_after: Annotated[AwareDatetime | None, Query()] = None,
     overdue: bool = False,

@@ -124,6 +124,13 @@ def normalize_tags(values: list[str]) -> list[str]:
     return list(seen)
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps both engines' answers a 422.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 def _check_title(value: str) -> str:
     # Length and blankness are judged on the trimmed text, but the text is stored as sent.
     stripped = value.strip()
@@ -145,10 +152,10 @@ def _tags_list(value: Any) -> Any:
 
 # Stored in UTC: SQLite keeps no offset, so every datetime must be UTC before it is written.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
-Title = Annotated[str, Field(max_length=TITLE_MAX_LENGTH * 4)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Title = Annotated[str, Field(max_length=TITLE_MAX_LENGTH * 4), AfterValidator(_no_nul)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_no_nul)]
 Tags = Annotated[
-    list[Annotated[str, Field(max_length=TAG_MAX_LENGTH * 4)]],
+    list[Annotated[str, Field(max_length=TAG_MAX_LENGTH * 4), AfterValidator(_no_nul)]],
     BeforeValidator(_tags_list),
     Field(max_length=MAX_TAGS * 4),
 ]

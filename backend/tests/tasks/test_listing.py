@@ -1,0 +1,230 @@
+"""Listing: every filter and sort, and combinations, against one seeded set with written-out orders.
+
+The seed (created one minute apart, in this order; "now" is 2026-03-10 12:11 UTC afterwards):
+
+| # | title | priority | tags | due_at (UTC) | completed | description |
+|---|---|---|---|---|---|---|
+| 1 | Buy milk | low | home, errand | 2026-03-05 12:00 | no | 2 litres |
+| 2 | File taxes | high | finance | 2026-04-15 12:00 | no | Federal and state |
+| 3 | call mom | medium | family, home | - | no | - |
+| 4 | Renew passport | high | errand | 2026-03-01 12:00 | at +10min | Needs a photo |
+| 5 | Write report | none | work | 2026-03-20 12:00 | no | quarterly MILK numbers |
+| 6 | answer email | medium | work, home | - | at +11min | - |
+
+Ties are broken newest first (created_at descending), then by id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import FrozenClock
+from tests.tasks.conftest import Api
+
+START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+T = {
+    1: "Buy milk",
+    2: "File taxes",
+    3: "call mom",
+    4: "Renew passport",
+    5: "Write report",
+    6: "answer email",
+}
+
+
+def titles(*numbers: int) -> list[str]:
+    return [T[n] for n in numbers]
+
+
+@pytest.fixture
+async def seeded(alice: Api, bob: Api, clock: FrozenClock) -> Api:
+    clock.now = START
+    rows: list[dict[str, Any]] = [
+        {
+            "priority": "low",
+            "tags": ["home", "errand"],
+            "due_at": "2026-03-05T12:00:00Z",
+            "description": "2 litres",
+        },
+        {
+            "priority": "high",
+            "tags": ["finance"],
+            "due_at": "2026-04-15T12:00:00Z",
+            "description": "Federal and state",
+        },
+        {"priority": "medium", "tags": ["family", "home"]},
+        {
+            "priority": "high",
+            "tags": ["errand"],
+            "due_at": "2026-03-01T12:00:00Z",
+            "description": "Needs a photo",
+        },
+        {
+            "priority": "none",
+            "tags": ["work"],
+            "due_at": "2026-03-20T12:00:00Z",
+            "description": "quarterly MILK numbers",
+        },
+        {"priority": "medium", "tags": ["work", "home"]},
+    ]
+    ids = {}
+    for number, fields in enumerate(rows, start=1):
+        clock.advance(minutes=1)
+        ids[number] = (await alice.create(title=T[number], **fields))["id"]
+        # Bob's look-alike rows must never show up in Alice's lists.
+        await bob.create(title=T[number], **fields)
+    clock.now = START.replace(minute=10)
+    assert (await alice.patch(f"/api/v1/tasks/{ids[4]}", json={"completed": True})).is_success
+    clock.now = START.replace(minute=11)
+    assert (await alice.patch(f"/api/v1/tasks/{ids[6]}", json={"completed": True})).is_success
+    return alice
+
+
+async def test_default_sort_is_newest_first(seeded: Api) -> None:
+    page = await seeded.list()
+    assert [i["title"] for i in page["items"]] == titles(6, 5, 4, 3, 2, 1)
+    assert (page["total"], page["limit"], page["offset"]) == (6, 50, 0)
+
+
+SORTS: list[tuple[str, tuple[int, ...]]] = [
+    ("created_at", (1, 2, 3, 4, 5, 6)),
+    ("-created_at", (6, 5, 4, 3, 2, 1)),
+    ("updated_at", (1, 2, 3, 5, 4, 6)),
+    ("-updated_at", (6, 4, 5, 3, 2, 1)),
+    # no due date last in both directions; those two tie and go newest first
+    ("due_at", (4, 1, 5, 2, 6, 3)),
+    ("-due_at", (2, 5, 1, 4, 6, 3)),
+    ("priority", (5, 1, 6, 3, 4, 2)),
+    ("-priority", (4, 2, 6, 3, 1, 5)),
+    # case-insensitive
+    ("title", (6, 1, 3, 2, 4, 5)),
+    ("-title", (5, 4, 2, 3, 1, 6)),
+]
+
+
+FILTERS: list[tuple[dict[str, Any], tuple[int, ...]]] = [
+    ({"status": "all"}, (6, 5, 4, 3, 2, 1)),
+    ({"status": "active"}, (5, 3, 2, 1)),
+    ({"status": "completed"}, (6, 4)),
+    ({"priority": "high"}, (4, 2)),
+    ({"priority": ["high", "low"]}, (4, 2, 1)),
+    ({"priority": "none"}, (5,)),
+    ({"tag": "home"}, (6, 3, 1)),
+    ({"tag": ["home", "errand"]}, (1,)),
+    ({"tag": " HOME "}, (6, 3, 1)),
+    ({"tag": "nothing-has-this"}, ()),
+    ({"q": "milk"}, (5, 1)),
+    ({"q": "MOM"}, (3,)),
+    ({"q": "federal"}, (2,)),
+    ({"q": "%"}, ()),
+    ({"q": "_"}, ()),
+    ({"due_before": "2026-03-20T12:00:00Z"}, (4, 1)),
+    ({"due_after": "2026-03-20T12:00:00Z"}, (5, 2)),
+    ({"due_after": "2026-03-05T13:00:00+01:00"}, (5, 2, 1)),
+    ({"due_after": "2026-03-02T00:00:00Z", "due_before": "2026-04-01T00:00:00Z"}, (5, 1)),
+    ({"overdue": "true"}, (1,)),
+    ({"overdue": "false"}, (6, 5, 4, 3, 2, 1)),
+]
+
+
+COMBINATIONS: list[tuple[dict[str, Any], tuple[int, ...]]] = [
+    ({"status": "active", "tag": "home", "sort": "title"}, (1, 3)),
+    ({"priority": ["high", "medium"], "status": "active", "sort": "-due_at"}, (2, 3)),
+    ({"q": "e", "status": "completed", "sort": "title"}, (6, 4)),
+    ({"tag": "work", "sort": "due_at"}, (5, 6)),
+    ({"tag": "errand", "priority": "high", "q": "passport"}, (4,)),
+    ({"overdue": "true", "tag": "errand", "sort": "priority"}, (1,)),
+    ({"due_before": "2026-05-01T00:00:00Z", "sort": "-priority"}, (4, 2, 1, 5)),
+    ({"status": "active", "q": "milk", "priority": "none"}, (5,)),
+]
+
+
+async def mismatches(api: Api, cases: list[tuple[dict[str, Any], tuple[int, ...]]]) -> list[str]:
+    """Run every case against one seeded database; describe each that does not hold."""
+    found = []
+    for params, expected in cases:
+        page = await api.list(**params)
+        got = [i["title"] for i in page["items"]]
+        if got != titles(*expected) or page["total"] != len(expected):
+            found.append(f"{params}: got {got} (total {page['total']}), want {titles(*expected)}")
+    return found
+
+
+async def test_each_sort_orders_as_written(seeded: Api) -> None:
+    assert await mismatches(seeded, [({"sort": sort}, order) for sort, order in SORTS]) == []
+
+
+async def test_each_filter_selects_as_written(seeded: Api) -> None:
+    assert await mismatches(seeded, FILTERS) == []
+
+
+async def test_filter_and_sort_combinations_select_and_order_as_written(seeded: Api) -> None:
+    assert await mismatches(seeded, COMBINATIONS) == []
+
+
+async def test_limit_and_offset_page_through_with_the_full_total(seeded: Api) -> None:
+    page = await seeded.list(sort="title", limit=2, offset=2)
+    assert [i["title"] for i in page["items"]] == titles(3, 2)
+    assert (page["total"], page["limit"], page["offset"]) == (6, 2, 2)
+    pages = [await seeded.titles(sort="due_at", limit=4, offset=o) for o in (0, 4)]
+    assert pages == [titles(4, 1, 5, 2), titles(6, 3)]
+    beyond = await seeded.list(offset=100)
+    assert beyond["items"] == []
+    assert beyond["total"] == 6
+
+
+BAD_PARAMETERS: list[dict[str, Any]] = [
+    {"limit": 0},
+    {"limit": 101},
+    {"limit": "ten"},
+    {"offset": -1},
+    {"sort": "color"},
+    {"sort": "--title"},
+    {"status": "done"},
+    {"priority": "urgent"},
+    {"due_before": "2026-03-01T00:00:00"},
+    {"due_after": "yesterday"},
+    {"overdue": "maybe"},
+    {"q": "x" * 201},
+    {"tag": ""},
+    {"q": "nul\x00byte"},
+]
+
+
+async def test_bad_list_parameters_are_422(seeded: Api) -> None:
+    for params in BAD_PARAMETERS:
+        response = await seeded.get("/api/v1/tasks", params=params)
+        assert response.status_code == 422, (params, response.text)
+        assert isinstance(response.json()["detail"], list)
+
+
+async def test_limit_bounds_are_accepted(seeded: Api) -> None:
+    assert len((await seeded.list(limit=1))["items"]) == 1
+    assert len((await seeded.list(limit=100))["items"]) == 6
+
+
+async def test_list_needs_authentication(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/tasks")).status_code == 401
+
+
+async def test_a_filtered_page_is_one_query_plus_one_count(seeded: Api, app: Any) -> None:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "tasks" in statement:
+            statements.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = await seeded.list(tag=["home"], q="m", status="active", sort="priority", limit=100)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [i["title"] for i in page["items"]] == titles(1, 3)
+    assert len(statements) == 2, statements
+    assert sum("count(" in s.lower() for s in statements) == 1
