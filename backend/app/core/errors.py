@@ -81,6 +81,10 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(PoolTimeoutError, database_unavailable_handler)
     app.add_exception_handler(DBAPIError, _dbapi_error_handler)
+    # asyncpg raises these unwrapped when a new connection cannot be opened (the server is
+    # restarting or unreachable): the database is unavailable, not the request broken.
+    app.add_exception_handler(ConnectionError, database_unavailable_handler)
+    app.add_exception_handler(TimeoutError, database_unavailable_handler)
 
 
 async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -91,10 +95,24 @@ async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse
     return await unhandled_error_handler(request, exc)
 
 
+# PostgreSQL SQLSTATEs that mean "no usable connection": class 08 (connection exception),
+# 57P01-57P03 (admin or crash shutdown, cannot connect now) and 53300 (too many connections).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
+
+
 def _looks_like_connection_error(exc: DBAPIError) -> bool:
     names = {type(exc.orig).__name__} if exc.orig is not None else set()
     markers = ("Connection", "CannotConnectNow", "AdminShutdown", "InterfaceError", "Terminat")
-    return any(marker in name for name in names for marker in markers)
+    if any(marker in name for name in names for marker in markers):
+        return True
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(
+        getattr(orig, "__cause__", None), "sqlstate", None
+    )
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
+        return True
+    # 55000 with this text: the database refuses connections (ALLOW_CONNECTIONS false).
+    return "not currently accepting connections" in str(orig)
 
 
 class UnhandledErrorMiddleware:
