@@ -7,9 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.deps import ClientIP, LimiterDep, SessionDep, SettingsDep
-from app.core.exceptions import RateLimited, ServiceUnavailable
-from app.core.metrics import Metrics
-from app.core.ratelimit import RateLimiter
 from app.models.email import (
     ForgotPasswordRequest,
     ForgotPasswordResponse,
@@ -31,11 +28,6 @@ _429: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
 def get_reset_requests(request: Request) -> ResetRequests:
     jobs: ResetRequests = request.app.state.reset_requests
     return jobs
@@ -44,22 +36,6 @@ def get_reset_requests(request: Request) -> ResetRequests:
 def get_dispatcher(request: Request) -> OutboxDispatcher | None:
     dispatcher: OutboxDispatcher | None = request.app.state.email_dispatcher
     return dispatcher
-
-
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-
-
-async def _enforce(
-    limiter: RateLimiter, metrics: Metrics, name: str, limit: str, *key: str
-) -> None:
-    """Count a hit; refuse with 429 (or 503 when the counters are unreachable: fail closed)."""
-    result = await limiter.hit(limit, name, *key)
-    if result.allowed:
-        return
-    metrics.rate_limited.labels(limit=name).inc()
-    if result.storage_error:
-        raise ServiceUnavailable("Rate-limit storage unavailable; try again shortly")
-    raise RateLimited(result.retry_after)
 
 
 @router.post(
@@ -72,15 +48,12 @@ async def forgot_password(
     body: ForgotPasswordRequest,
     settings: SettingsDep,
     limiter: LimiterDep,
-    metrics: MetricsDep,
     ip: ClientIP,
     jobs: Annotated[ResetRequests, Depends(get_reset_requests)],
 ) -> ForgotPasswordResponse:
     """Email a reset link if the account exists; the answer is the same either way."""
-    await _enforce(limiter, metrics, "password_reset_ip", settings.password_reset_limit_per_ip, ip)
-    await _enforce(
-        limiter, metrics, "password_reset_global", settings.password_reset_global_limit, "all"
-    )
+    await limiter.enforce(settings.password_reset_limit_per_ip, "password_reset_ip", ip)
+    await limiter.enforce(settings.password_reset_global_limit, "password_reset_global", "all")
     jobs.submit(body.email)
     return ForgotPasswordResponse(message=FORGOT_MESSAGE)
 
@@ -95,11 +68,10 @@ async def validate_reset_token(
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
-    metrics: MetricsDep,
     ip: ClientIP,
 ) -> Response:
     """Tell whether a reset token is usable, without using it (the page checks on load)."""
-    await _enforce(limiter, metrics, "reset_token_ip", settings.reset_token_attempts_per_ip, ip)
+    await limiter.enforce(settings.reset_token_attempts_per_ip, "reset_token_ip", ip)
     await PasswordResetService(session, settings).validate(body.token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -114,12 +86,11 @@ async def reset_password(
     session: SessionDep,
     settings: SettingsDep,
     limiter: LimiterDep,
-    metrics: MetricsDep,
     ip: ClientIP,
     dispatcher: Annotated[OutboxDispatcher | None, Depends(get_dispatcher)],
 ) -> Response:
     """Set a new password with a mailed token; every session ends and nobody is signed in."""
-    await _enforce(limiter, metrics, "reset_token_ip", settings.reset_token_attempts_per_ip, ip)
+    await limiter.enforce(settings.reset_token_attempts_per_ip, "reset_token_ip", ip)
     await PasswordResetService(session, settings).reset_password(body.token, body.new_password)
     if dispatcher is not None:
         dispatcher.wake()

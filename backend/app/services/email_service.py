@@ -191,15 +191,19 @@ class SmtpBackend:
             raise _classify_smtp_code(min(codes) if codes else 550, "recipient refused") from None
         except aiosmtplib.SMTPResponseException as exc:
             raise _classify_smtp_code(exc.code, type(exc).__name__) from None
-        except aiosmtplib.SMTPNotSupported:
-            raise PermanentEmailError(
-                "server does not support a required extension (STARTTLS or AUTH)"
-            ) from None
         except ssl.SSLCertVerificationError:
             raise PermanentEmailError("server certificate refused") from None
         except (TimeoutError, aiosmtplib.SMTPTimeoutError):
             raise TransientEmailError("timeout") from None
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except aiosmtplib.SMTPException as exc:
+            # aiosmtplib reports a missing STARTTLS or AUTH as a plain SMTPException: waiting
+            # will not make the server offer it, and sending without it is not an option.
+            if isinstance(exc, aiosmtplib.SMTPNotSupported) or "not supported" in str(exc):
+                raise PermanentEmailError(
+                    "server does not support a required extension (STARTTLS or AUTH)"
+                ) from None
+            raise TransientEmailError(f"connection failed ({type(exc).__name__})") from None
+        except OSError as exc:
             raise TransientEmailError(f"connection failed ({type(exc).__name__})") from None
 
     async def aclose(self) -> None:

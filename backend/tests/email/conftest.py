@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from fastapi import FastAPI
 
 SMTP_USER = "mailer"
@@ -72,7 +72,7 @@ class Mailbox:
         )
         if ok:
             self.auth_logins.append(SMTP_USER)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[MimeMessage]:
         """Wait until `count` messages arrived; fail the test otherwise."""
@@ -102,7 +102,8 @@ class SmtpServer:
             kwargs.update(
                 authenticator=self.mailbox.authenticate,
                 auth_required=True,
-                auth_require_tls=security != "none",
+                # aiosmtpd only counts STARTTLS as TLS; an implicit-TLS socket is one anyway.
+                auth_require_tls=security == "starttls",
             )
         self.controller = Controller(
             self.mailbox, hostname="127.0.0.1", port=self.port, ready_timeout=10, **kwargs
@@ -279,7 +280,8 @@ def reset_token_from(message: MimeMessage) -> str:
     text, html = parts(message)
     text_link = LINK.search(text)
     html_link = LINK.search(html)
-    assert text_link and html_link
+    assert text_link
+    assert html_link
     assert text_link.group(1) == html_link.group(1)
     return text_link.group(1)
 
