@@ -132,7 +132,7 @@ class Backend:
         kwargs.setdefault("timeout", 15.0)
         return httpx.AsyncClient(base_url=self.url, **kwargs)
 
-    async def wait_healthy(self, timeout: float = 60.0) -> float:
+    async def wait_healthy(self, timeout: float = 180.0) -> float:
         started = time.monotonic()
         async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as client:
             while time.monotonic() - started < timeout:
@@ -220,8 +220,11 @@ class SmtpSink:
     port: int
     messages: list[dict[str, Any]] = field(default_factory=list)
     controller: Any = None
+    delay: float = 0.0  # seconds each transaction takes, to widen the window of a send
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content)
         self.messages.append(
             {
