@@ -13,7 +13,8 @@
 #      report healthy (timed), checks the process runs as UID 1000 and is PID 1;
 #   7. runs the smoke scenario (smoke.py) over HTTP;
 #   8. sends SIGTERM and requires a clean exit (code 0) within the grace period.
-# Env: CONTAINER_ENGINE=docker|podman, IMAGE=todo-api:test, KEEP_IMAGE=1 (default), HEALTH_TIMEOUT=60.
+# Env: CONTAINER_ENGINE=docker|podman, IMAGE (default localhost/todo-api:test, kept as the next
+# build's cache), BASE_IMAGE, HEALTH_TIMEOUT=60, CONTAINER_INSTALL=0 (never apt-get install).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/scripts/container"
