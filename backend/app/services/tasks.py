@@ -190,7 +190,7 @@ class TaskService:
         """Every tag the user has used, with how many of their tasks carry it."""
         # A set-returning function over each row's own tags (implicitly LATERAL on both engines).
         if self._postgres:
-            elements = func.unnest(col(Task.tags)).table_valued("value").alias("tag")
+            elements = func.unnest(col(Task.tags)).table_valued("value").render_derived("tag")
         else:
             elements = func.json_each(col(Task.tags)).table_valued("value").alias("tag")
         tag = elements.c.value
