@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from app.core.config import ConfigurationError, Settings, load_settings
 
@@ -70,6 +72,9 @@ def _serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.workers
     print(f"Serving the API on http://{host}:{port} ({workers} worker(s))", flush=True)
     _prepare_serving(settings, workers)
+    # uvicorn re-raises the signal it handled once its graceful shutdown is over, which would
+    # end the process "killed by SIGTERM"; a shutdown that completed is a clean exit (0).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     # On SIGTERM/SIGINT uvicorn stops accepting connections at once, lets in-flight requests
     # finish for up to SHUTDOWN_GRACE_SECONDS, then runs the lifespan shutdown (email
     # dispatcher, pool) and exits 0.
@@ -88,6 +93,10 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _prepare_serving(settings: Settings, workers: int) -> None:

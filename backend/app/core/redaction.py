@@ -30,7 +30,7 @@ _KEY_VALUE = re.compile(
 )
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_PASSWORD_HASH = re.compile(r"\$(?:argon2(?:id|i|d)|2[aby]|pbkdf2[\w-]*|scrypt)\$[^\s'\",)]+")
+_PASSWORD_HASH = re.compile(r"\$(?:argon2(?:id|i|d)|2[aby]|pbkdf2[\w-]*|scrypt)\$[\w$,.+/=-]+")
 # Opaque random tokens (refresh and reset tokens are `secrets.token_urlsafe(32)`): long runs
 # of URL-safe base64 mixing upper case, lower case and digits. Request ids (lower-case hex),
 # UUIDs and identifiers never mix all three.
