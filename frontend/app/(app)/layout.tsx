@@ -5,7 +5,7 @@ export default function AppLayout({ children }: { children: React.ReactNode }) {
   return (
     <UserProvider>
       <AppHeader />
-      <main id="main" className="mx-auto w-full max-w-4xl px-3 pt-6 pb-24 sm:px-4 sm:pt-8">
+      <main id="main" className="mx-auto w-full max-w-4xl min-w-0 px-3 pt-6 pb-24 sm:px-4 sm:pt-8">
         {children}
       </main>
     </UserProvider>

@@ -17,7 +17,7 @@ export function AppHeader() {
   return (
     <header className="sticky top-0 z-40 border-b bg-background/85 backdrop-blur supports-[backdrop-filter]:bg-background/70">
       <div className="mx-auto flex h-14 w-full max-w-4xl items-center gap-2 px-3 sm:gap-4 sm:px-4">
-        <Logo href="/tasks" />
+        <Logo href="/tasks" compact />
         <nav aria-label="Main" className="ml-1 flex items-center gap-1 sm:ml-4">
           {LINKS.map(({ href, label }) => (
             <Link

@@ -65,7 +65,7 @@ export function QuickAdd({ onCreate, inputRef }: Props) {
     <Card className="p-3 sm:p-4">
       <form onSubmit={onSubmit} noValidate aria-label="Add a task" className="grid gap-3">
         <div className="flex gap-2">
-          <div className="grid flex-1 gap-1">
+          <div className="min-w-0 flex-1">
             <label htmlFor="quick-add-title" className="sr-only">
               New task title
             </label>

@@ -244,7 +244,7 @@ export function TaskBoard() {
     filters.status !== "all" || filters.priority !== "any" || filters.tag !== "any" || search.length > 0;
 
   return (
-    <div className="grid gap-4">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-4">
       <div className="flex items-end justify-between gap-2">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">My tasks</h1>

@@ -34,7 +34,7 @@ interface Props {
 
 export function TaskFilters({ filters, tags, onChange, searchRef }: Props) {
   return (
-    <div className="grid gap-3">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-3">
       <div className="flex flex-col gap-3 sm:flex-row sm:items-center">
         <div role="group" aria-label="Status" className="inline-flex w-full rounded-lg border bg-muted p-1 sm:w-auto">
           {STATUSES.map(({ value, label }) => (
@@ -52,7 +52,7 @@ export function TaskFilters({ filters, tags, onChange, searchRef }: Props) {
             </button>
           ))}
         </div>
-        <div className="relative flex-1">
+        <div className="relative min-w-0 flex-1">
           <Label htmlFor="task-search" className="sr-only">
             Search tasks
           </Label>

@@ -28,10 +28,10 @@ export function TaskItem({ task, selected, now, onSelect, onToggle, onEdit, onDe
       data-completed={task.completed}
       data-due-state={state}
       className={cn(
-        "group flex items-start gap-3 border-b px-3 py-3 last:border-b-0 sm:px-4",
+        "group flex items-start gap-3 border-b border-l-4 border-l-transparent px-3 py-3 last:border-b-0 sm:px-4",
         selected && "bg-accent/50",
-        state === "overdue" && "border-l-4 border-l-destructive",
-        state === "today" && "border-l-4 border-l-warning",
+        state === "overdue" && "border-l-destructive",
+        state === "today" && "border-l-warning",
       )}
     >
       <Checkbox
