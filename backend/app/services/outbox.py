@@ -46,6 +46,8 @@ from app.services.email_service import (
 logger = logging.getLogger("app.email.outbox")
 
 BATCH_SIZE = 10
+# Providers throttle parallel connections per account; a handful is welcome everywhere.
+PARALLEL_SENDS = 4
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 300.0
 
@@ -162,14 +164,23 @@ class OutboxDispatcher:
     # ------------------------------------------------------------ one pass
 
     async def run_once(self, limit: int = BATCH_SIZE) -> int:
-        """Claim up to `limit` due rows and try each once; return how many were claimed."""
+        """Claim up to `limit` due rows and try each once; return how many were claimed.
+
+        The batch is sent `PARALLEL_SENDS` at a time: one SMTP session costs tens of
+        milliseconds, so a burst of resets would otherwise queue behind each other.
+        """
         self._wake.clear()
         claimed = await self.claim(limit)
-        for index, item in enumerate(claimed):
-            if self._stopping:
-                await self._release(claimed[index:])
-                break
-            await self.deliver(item)
+        slots = asyncio.Semaphore(PARALLEL_SENDS)
+
+        async def attempt(item: ClaimedEmail) -> None:
+            async with slots:
+                if self._stopping:
+                    await self._release([item])
+                else:
+                    await self.deliver(item)
+
+        await asyncio.gather(*(attempt(item) for item in claimed))
         return len(claimed)
 
     async def claim(self, limit: int = BATCH_SIZE) -> list[ClaimedEmail]:

@@ -214,10 +214,11 @@ class ResetRequests:
             self.settings.password_reset_email_limit_per_address, "reset-email", email
         )
         if not limit.allowed:
-            self.metrics.rate_limited.labels(limit="password_reset_per_address").inc()
+            # Fails closed: with the counters unreachable, no limit could be enforced.
+            why = "rate-limit storage unavailable" if limit.storage_error else "limit reached"
+            self.metrics.rate_limited.labels("password_reset_per_address").inc()
             logger.warning(
-                "password reset email not sent: per-address limit reached",
-                extra={"to": masked},
+                f"password reset email not sent: per-address {why}", extra={"to": masked}
             )
             return False
         async with self.sessionmaker() as session:
