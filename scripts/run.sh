@@ -21,7 +21,8 @@ trap cleanup INT TERM EXIT
 
 cd "$ROOT/backend"
 "$UV" run --frozen --no-sync todo-api migrate
-PORT="$BACKEND_PORT" "$UV" run --frozen --no-sync todo-api serve &
+# Reset links in emails point at the web app this script serves.
+FRONTEND_URL="${FRONTEND_URL:-http://127.0.0.1:${FRONTEND_PORT}}" PORT="$BACKEND_PORT" "$UV" run --frozen --no-sync todo-api serve &
 pids+=($!)
 
 # Wait for the API before announcing it (at most ~30 s).
