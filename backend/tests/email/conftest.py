@@ -51,8 +51,12 @@ class Mailbox:
         self.envelopes: list[Envelope] = []
         self.replies: list[str] = []
         self.auth_logins: list[str] = []
+        self.stall_seconds = 0.0
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
+        if self.stall_seconds:
+            await asyncio.sleep(self.stall_seconds)
+            return "451 4.3.0 Too slow"
         if self.replies:
             return self.replies.pop(0)
         raw = envelope.original_content or b""

@@ -231,3 +231,17 @@ async def test_wrong_smtp_password_ends_dead(
     assert row.last_error
     assert "535" in row.last_error
     assert "wrong-Password-123" not in raw_logs.text
+
+
+async def test_smtp_timeout_bounds_the_whole_send(
+    app_factory: AppFactory, smtp: SmtpServer
+) -> None:
+    """A server that accepts the connection and then stalls costs SMTP_TIMEOUT, not forever."""
+    smtp.mailbox.stall_seconds = 3.0
+    app = await app_factory(**{**smtp.settings(), "smtp_timeout": 1.0}, **MANUAL)
+    await _queue(app)
+    started = asyncio.get_running_loop().time()
+    assert await app.state.email_dispatcher.run_once() == 1
+    assert asyncio.get_running_loop().time() - started < 3.0
+    (row,) = await _outbox(app)
+    assert (row.status, row.last_error) == ("pending", "timeout")
