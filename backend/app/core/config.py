@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"]
     )
+    # Entries the proxies in front append to X-Forwarded-For when their addresses cannot be
+    # listed (e.g. 2 for browser -> Vercel -> Hugging Face); 0 = use FORWARDED_ALLOW_IPS alone.
+    forwarded_proxy_hops: int = Field(default=0, ge=0, le=10)
     metrics_token: str | None = None
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)

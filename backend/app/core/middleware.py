@@ -470,4 +470,8 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
         docs_paths=docs_paths if app.docs_url else [],
     )
     app.add_middleware(RequestIdMiddleware, metrics=app.state.metrics)
-    app.add_middleware(ProxyHeadersMiddleware, trusted=settings.forwarded_allow_ips)
+    app.add_middleware(
+        ProxyHeadersMiddleware,
+        trusted=settings.forwarded_allow_ips,
+        hops=settings.forwarded_proxy_hops,
+    )

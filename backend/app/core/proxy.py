@@ -1,10 +1,16 @@
 """The real client address behind reverse proxies, trusting X-Forwarded-For only from them.
 
 Hugging Face and Vercel append the address they saw to `X-Forwarded-For`. Anyone can send
-that header too, so a hop is believed only when the peer that handed it to us is a trusted
-proxy (FORWARDED_ALLOW_IPS): reading the list from the right, every trusted address is a proxy
-of ours and the first untrusted one is the client. A client cannot dodge per-IP rate limits by
-prepending addresses; whatever it writes sits to the left of the hop our proxy appended.
+that header too, so it is believed only when the peer that handed it to us is a trusted proxy
+(FORWARDED_ALLOW_IPS). Reading the list from the right, every address of a listed proxy is
+skipped and the first other one is the client: whatever a client writes itself sits to the
+left of the hop our proxy appended, so prepending addresses buys nothing.
+
+`*` trusts any peer as a proxy but no address inside the header, so the client is the
+right-most entry: the address our proxy saw. When the chain in front has proxies whose
+addresses cannot be listed (Vercel's egress in front of Hugging Face's proxy),
+FORWARDED_PROXY_HOPS=N says how many entries those proxies append; the client is then the
+N-th entry from the right.
 
 This runs instead of uvicorn's `proxy_headers` (off in `todo-api serve`), so the rule is the
 same under any server and the tests exercise the code production runs.
@@ -23,7 +29,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 class TrustedProxies:
     """A set of proxy addresses and networks; `*` trusts every peer (only behind a firewall)."""
 
-    def __init__(self, entries: Iterable[str]) -> None:
+    def __init__(self, entries: Iterable[str], hops: int = 0) -> None:
+        self.hops = hops
         self.trust_all = False
         self.networks: list[IPNetwork] = []
         self.hosts: set[str] = set()
@@ -40,8 +47,13 @@ class TrustedProxies:
                 # A non-IP literal such as a unix socket path: matched by exact string only.
                 self.hosts.add(entry)
 
-    def __contains__(self, host: str) -> bool:
-        if self.trust_all or host in self.hosts:
+    def __contains__(self, peer: str) -> bool:
+        """Whether a connection from `peer` comes from one of our proxies."""
+        return self.trust_all or self.is_listed(peer)
+
+    def is_listed(self, host: str) -> bool:
+        """Whether `host` is a proxy named explicitly (an address or network, not `*`)."""
+        if host in self.hosts:
             return True
         try:
             address = ipaddress.ip_address(host)
@@ -53,16 +65,16 @@ class TrustedProxies:
         """The client address for a connection from `peer` carrying `forwarded_for`."""
         if forwarded_for is None or peer not in self:
             return peer
-        hops = [hop.strip() for hop in forwarded_for.split(",")]
-        client = peer
+        hops = [_strip_port(hop.strip()) for hop in forwarded_for.split(",") if hop.strip()]
+        if not hops:
+            return peer
+        if self.hops:
+            return hops[max(0, len(hops) - self.hops)]
         for hop in reversed(hops):
-            if not hop:
-                continue
-            client = _strip_port(hop)
-            if client not in self:
-                return client
-        # Every hop is a trusted proxy: the left-most one is as close to the client as we know.
-        return client
+            if not self.is_listed(hop):
+                return hop
+        # Every hop is a proxy of ours: the left-most one is as close to the client as we know.
+        return hops[0]
 
 
 def _strip_port(hop: str) -> str:
@@ -77,9 +89,9 @@ def _strip_port(hop: str) -> str:
 class ProxyHeadersMiddleware:
     """Rewrite `scope["client"]` and `scope["scheme"]` from trusted X-Forwarded-* headers."""
 
-    def __init__(self, app: ASGIApp, trusted: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, trusted: Iterable[str], hops: int = 0) -> None:
         self.app = app
-        self.trusted = TrustedProxies(trusted)
+        self.trusted = TrustedProxies(trusted, hops)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.core.config import Settings
+from app.core.logging import request_id_var
 from app.core.redaction import REDACTED, Redactor
 
 logger = logging.getLogger("app.sentry")
@@ -85,6 +86,10 @@ def make_before_send(redactor: Redactor) -> Callable[[Event, Any], Event | None]
         for field in ("extra", "contexts", "tags"):
             if isinstance(event.get(field), dict):
                 event[field] = redactor.value(None, event[field])
+        request_id = request_id_var.get()
+        if request_id:
+            # The key to the log lines of the same request.
+            event.setdefault("tags", {})["request_id"] = request_id
         return event
 
     return before_send

@@ -36,8 +36,26 @@ def test_client_is_the_rightmost_untrusted_hop(
     assert proxies.client_from(peer, header) == expected
 
 
-def test_star_trusts_every_peer() -> None:
-    assert TrustedProxies(["*"]).client_from("198.51.100.9", "203.0.113.7") == "203.0.113.7"
+def test_star_trusts_any_peer_but_no_address_inside_the_header() -> None:
+    proxies = TrustedProxies(["*"])
+    assert proxies.client_from("198.51.100.9", "203.0.113.7") == "203.0.113.7"
+    # The platform proxy appended the address it saw; what the client wrote is ignored.
+    assert proxies.client_from("198.51.100.9", "6.6.6.6, 203.0.113.7") == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # browser -> Vercel (sets the client) -> Hugging Face (appends Vercel's egress).
+        ("203.0.113.7, 76.76.21.1", "203.0.113.7"),
+        ("6.6.6.6, 203.0.113.7, 76.76.21.1", "203.0.113.7"),
+        # A direct caller without the front proxy: only one entry, that is the client.
+        ("198.51.100.20", "198.51.100.20"),
+    ],
+)
+def test_proxy_hops_pick_the_entry_the_first_proxy_wrote(header: str, expected: str) -> None:
+    proxies = TrustedProxies(["*"], hops=2)
+    assert proxies.client_from("10.1.2.3", header) == expected
 
 
 async def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.config import Settings
+from app.core.logging import request_id_var
 from app.core.redaction import Redactor
 from app.core.sentry import init_sentry, make_before_send
 from tests.conftest import TEST_SECRET
@@ -57,7 +58,11 @@ def _event() -> dict[str, Any]:
 
 def test_before_send_scrubs_bodies_cookies_headers_and_secrets() -> None:
     before_send = make_before_send(Redactor([TEST_SECRET]))
-    event = before_send(_event(), {})
+    token = request_id_var.set("req-77")
+    try:
+        event = before_send(_event(), {})
+    finally:
+        request_id_var.reset(token)
     assert event is not None
     text = repr(event)
     for secret in (
@@ -80,6 +85,7 @@ def test_before_send_scrubs_bodies_cookies_headers_and_secrets() -> None:
     assert event["user"] == {"id": "user-1"}
     assert "vars" not in event["exception"]["values"][0]["stacktrace"]["frames"][0]
     assert event["exception"]["values"][0]["type"] == "RuntimeError"
+    assert event["tags"]["request_id"] == "req-77"
 
 
 def test_sentry_stays_off_without_a_dsn() -> None:
