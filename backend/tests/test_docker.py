@@ -234,10 +234,15 @@ def fake_todo_api(tmp_path: Path) -> Path:
 def run_start_command(runtime: Stage, bin_dir: Path, **env: str) -> tuple[int, dict[str, str]]:
     environ = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env}
     process = subprocess.Popen(
-        ["/bin/sh", "-c", shell_command(runtime)], env=environ, stdout=subprocess.PIPE, text=True
+        ["/bin/sh", "-c", shell_command(runtime)],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    out, _ = process.communicate(timeout=10)
+    out, err = process.communicate(timeout=10)
     assert process.returncode == 0
+    assert err == "", f"the start command writes to stderr: {err}"
     fields = dict(item.split("=", 1) for item in out.split(" args=")[0].split())
     fields["args"] = out.split(" args=", 1)[1].strip()
     return process.pid, fields
