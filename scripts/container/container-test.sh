@@ -25,7 +25,7 @@ VENV_PY="$ROOT/backend/.venv/bin/python"
 BUILD_LOG="${BUILD_LOG:-/tmp/container-test-build.log}"
 t_script=$(date +%s.%N)
 
-log() { printf '==> %s\n' "$*"; }
+log() { printf '==> [%6ss] %s\n' "$(elapsed "$t_script")" "$*"; }
 die() { printf 'container-test: FAIL: %s\n' "$*" >&2; exit 1; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(date +%s.%N)"; }
 
