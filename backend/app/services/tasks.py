@@ -10,9 +10,11 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
     case,
+    cast,
     delete,
     exists,
     false,
@@ -115,17 +117,23 @@ class TaskService:
 
     async def page(self, user: User, query: TaskQuery) -> tuple[Sequence[Task], int]:
         """One page of tasks and the total matching count (two queries, nothing per row)."""
-        conditions = self._conditions(user, query)
-        page = (
+        items = (await self.session.scalars(self.page_statement(user, query))).all()
+        total = await self.session.scalar(self.count_statement(user, query))
+        return items, int(total or 0)
+
+    def page_statement(self, user: User, query: TaskQuery) -> Select[Task]:
+        """The SQL of one page (public so the query plan can be shown, see docs/query-plans.md)."""
+        return (
             select(Task)
-            .where(*conditions)
+            .where(*self._conditions(user, query))
             .order_by(*self._order(query.sort))
             .limit(query.limit)
             .offset(query.offset)
         )
-        items = (await self.session.scalars(page)).all()
-        total = await self.session.scalar(select(func.count()).select_from(Task).where(*conditions))
-        return items, int(total or 0)
+
+    def count_statement(self, user: User, query: TaskQuery) -> Select[int]:
+        """The SQL counting every task that matches the page's filters."""
+        return select(func.count()).select_from(Task).where(*self._conditions(user, query))
 
     def _conditions(self, user: User, query: TaskQuery) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [col(Task.user_id) == user.id]
@@ -160,7 +168,8 @@ class TaskService:
         if self._postgres:
             # `@>` is what the GIN index on tags answers.
             column = type_coerce(col(Task.tags), postgresql.ARRAY(String(TAG_MAX_LENGTH)))
-            wanted = postgresql.array(tags, type_=String(TAG_MAX_LENGTH))
+            # Typed as the column's varchar(32)[]: there is no varchar[] @> text[] operator.
+            wanted = cast(postgresql.array(tags), postgresql.ARRAY(String(TAG_MAX_LENGTH)))
             return column.contains(wanted)
         elements = func.json_each(col(Task.tags)).table_valued("value")
         return and_(
@@ -184,6 +193,9 @@ class TaskService:
             # Tasks without a due date go last whichever way the list is sorted.
             ordered = [key.nulls_last() for key in ordered]
         # Ties: newest first, then id, so pages never overlap or skip.
+        if name == "created_at":
+            tie = col(Task.id).desc() if descending else col(Task.id).asc()
+            return [*ordered, tie]
         return [*ordered, col(Task.created_at).desc(), col(Task.id).desc()]
 
     async def tag_counts(self, user: User) -> list[tuple[str, int]]:

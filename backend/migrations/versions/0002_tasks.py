@@ -1,4 +1,4 @@
-"""tasks, with per-user list indexes (and pg_trgm + GIN indexes on PostgreSQL)
+"""tasks, with per-user list indexes (and pg_trgm/btree_gin GIN indexes on PostgreSQL)
 
 Revision ID: 0002_tasks
 Revises: 0001_users
@@ -70,32 +70,31 @@ def upgrade() -> None:
     op.create_index("ix_tasks_user_id_lower_title", "tasks", ["user_id", sa.text("lower(title)")])
 
     if postgres:
+        # btree_gin lets user_id lead a GIN index, so tag and text searches read only the
+        # caller's index entries instead of every user's.
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        # `tags @> ARRAY[...]` (all tags must match) is answered by this GIN index.
-        op.create_index("ix_tasks_tags_gin", "tasks", ["tags"], postgresql_using="gin")
-        # `ILIKE '%q%'` on title/description is answered by trigram indexes (BitmapOr).
+        # `tags @> ARRAY[...]` (all tags must match).
         op.create_index(
-            "ix_tasks_title_trgm",
-            "tasks",
-            ["title"],
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
+            "ix_tasks_user_id_tags_gin", "tasks", ["user_id", "tags"], postgresql_using="gin"
         )
-        op.create_index(
-            "ix_tasks_description_trgm",
-            "tasks",
-            ["description"],
-            postgresql_using="gin",
-            postgresql_ops={"description": "gin_trgm_ops"},
-        )
+        # `ILIKE '%q%'` on title or description (a BitmapOr of the two).
+        for column in ("title", "description"):
+            op.create_index(
+                f"ix_tasks_user_id_{column}_trgm",
+                "tasks",
+                ["user_id", column],
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
 
 
 def downgrade() -> None:
     if _is_postgres():
-        op.drop_index("ix_tasks_description_trgm", table_name="tasks")
-        op.drop_index("ix_tasks_title_trgm", table_name="tasks")
-        op.drop_index("ix_tasks_tags_gin", table_name="tasks")
-        # pg_trgm stays installed: other objects in the database may have come to rely on it.
+        op.drop_index("ix_tasks_user_id_description_trgm", table_name="tasks")
+        op.drop_index("ix_tasks_user_id_title_trgm", table_name="tasks")
+        op.drop_index("ix_tasks_user_id_tags_gin", table_name="tasks")
+        # The extensions stay installed: other objects may have come to rely on them.
     op.drop_index("ix_tasks_user_id_lower_title", table_name="tasks")
     for name, _columns in reversed(_INDEXES):
         op.drop_index(name, table_name="tasks")
