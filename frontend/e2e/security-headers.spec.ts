@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { signUpViaApi } from "./helpers";
 
 const PAGES = ["/", "/login", "/signup", "/forgot-password", "/reset-password?token=x", "/no-such-page"];
 
@@ -51,4 +52,28 @@ test("the API rewrite reaches the backend through the frontend origin", async ({
   const response = await request.get("/api/v1/auth/me");
   expect(response.status()).toBe(401);
   expect(response.headers()["x-request-id"]).toBeTruthy();
+});
+
+test("the signed-in pages carry the same headers", async ({ page }) => {
+  await signUpViaApi(page);
+  for (const path of ["/tasks", "/settings"]) {
+    const response = await page.request.get(path, { maxRedirects: 0 });
+    expect(response.status(), path).toBe(200);
+    const h = response.headers();
+    expect(h["content-security-policy"], path).toMatch(/'nonce-[^']+'/);
+    expect(h["content-security-policy"], path).toContain("frame-ancestors 'none'");
+    expect(h["strict-transport-security"], path).toBeTruthy();
+    expect(h["x-content-type-options"], path).toBe("nosniff");
+    expect(h["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+  }
+});
+
+test("protected pages redirect a signed-out browser to login, keeping the path", async ({ request }) => {
+  for (const path of ["/tasks", "/settings"]) {
+    const response = await request.get(path, { maxRedirects: 0 });
+    expect(response.status(), path).toBe(307);
+    expect(new URL(response.headers()["location"]!, "http://x").pathname + new URL(response.headers()["location"]!, "http://x").search).toBe(
+      `/login?next=${encodeURIComponent(path)}`,
+    );
+  }
 });

@@ -7,24 +7,12 @@ import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import { Label } from "@/components/ui/label";
 import { PasswordInput } from "./password-input";
+import { InvalidResetLink } from "./invalid-reset-link";
 import { PasswordStrength } from "./password-strength";
 import { ApiError, authApi } from "@/lib/api";
 import { validatePassword } from "@/lib/validation";
 
 type TokenState = "checking" | "valid" | "invalid";
-
-function InvalidLink() {
-  return (
-    <div className="grid gap-4">
-      <Alert variant="destructive">
-        This reset link has expired or has already been used. Reset links work once and only for a short time.
-      </Alert>
-      <Button asChild>
-        <Link href="/forgot-password">Request a new link</Link>
-      </Button>
-    </div>
-  );
-}
 
 /** Checks the token as soon as the page opens, so an old link is reported before any typing. */
 export function ResetPasswordForm({ token }: { token: string }) {
@@ -77,7 +65,7 @@ export function ResetPasswordForm({ token }: { token: string }) {
       </p>
     );
   }
-  if (tokenState === "invalid") return <InvalidLink />;
+  if (tokenState === "invalid") return <InvalidResetLink />;
   if (done) {
     return (
       <div className="grid gap-4">
