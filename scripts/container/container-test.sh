@@ -8,9 +8,10 @@
 #      stand-in from build-base-standin.sh (never for a real release);
 #   4. builds the image (timed) and reports its size and what it adds on top of the base;
 #   5. checks that a bad production configuration exits non-zero with the problems listed;
-#   6. runs it like production (ENVIRONMENT=production, SMTP with STARTTLS to a sink on the host
-#      whose certificate the container trusts via SMTP_CA_FILE), waits for HEALTHCHECK to
-#      report healthy (timed), checks the process runs as UID 1000 and is PID 1;
+#   6. runs it like production (ENVIRONMENT=production, read-only root filesystem, SMTP with
+#      STARTTLS to a sink on the host whose certificate the container trusts via SMTP_CA_FILE),
+#      waits for HEALTHCHECK to report healthy (timed), checks the process runs as UID 1000 and
+#      is PID 1;
 #   7. runs the smoke scenario (smoke.py) over HTTP;
 #   8. sends SIGTERM and requires a clean exit (code 0) within the grace period.
 # Env: CONTAINER_ENGINE=docker|podman, IMAGE (default localhost/todo-api:test, kept as the next
@@ -150,10 +151,19 @@ SINK_PID=$!
 for _ in $(seq 1 50); do grep -q listening "$WORK/sink.log" 2>/dev/null && break; sleep 0.1; done
 grep -q listening "$WORK/sink.log" || { cat "$WORK/sink.log" >&2; die "SMTP sink did not start"; }
 
+# Read-only root filesystem: proves the server writes nothing but its data directory and /tmp
+# (needs root here, to hand the bind-mounted data directory to UID 1000).
+ro_args=()
+ro_note=""
+if [[ $EUID -eq 0 ]]; then
+  install -d -o 1000 -g 1000 -m 700 "$WORK/data"
+  ro_args=(--read-only --tmpfs /tmp -v "$WORK/data:/home/user/app/data")
+  ro_note=", read-only root filesystem"
+fi
 # Host networking so the container reaches the sink on 127.0.0.1 and the API stays on loopback.
-log "starting the container (production settings, SQLite under /home/user/app/data, 2 workers)"
+log "starting the container (production settings, SQLite under /home/user/app/data, 2 workers$ro_note)"
 t0=$(date +%s.%N)
-$ENGINE run -d --name "$CONTAINER" --network=host \
+$ENGINE run -d --name "$CONTAINER" --network=host "${ro_args[@]}" \
   -v "$WORK/ca.pem:/run/test-ca.pem:ro" \
   -e HOST=127.0.0.1 -e PORT="$APP_PORT" -e WORKERS=2 \
   -e ENVIRONMENT=production \
