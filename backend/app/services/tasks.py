@@ -106,11 +106,13 @@ class TaskService:
 
     # ------------------------------------------------------------ reading
 
-    async def get(self, user: User, task_id: uuid.UUID) -> Task:
+    async def get(self, user: User, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
         """The user's task; another user's task is indistinguishable from a missing one."""
-        task = await self.session.scalar(
-            select(Task).where(col(Task.id) == task_id, col(Task.user_id) == user.id)
-        )
+        statement = select(Task).where(col(Task.id) == task_id, col(Task.user_id) == user.id)
+        if for_update:
+            # Two concurrent completions of one recurring task must not both spawn a next one.
+            statement = statement.with_for_update()
+        task = await self.session.scalar(statement)
         if task is None:
             raise TaskNotFound()
         return task
@@ -253,7 +255,7 @@ class TaskService:
         self, user: User, task_id: uuid.UUID, data: TaskUpdate
     ) -> tuple[Task, Task | None]:
         """Apply the fields sent; completing a recurring task also returns its next occurrence."""
-        task = await self.get(user, task_id)
+        task = await self.get(user, task_id, for_update=True)
         changes = data.model_dump(exclude_unset=True)
         completed = changes.pop("completed", None)
         was_recurring = Recurrence(task.recurrence)
