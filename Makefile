@@ -58,5 +58,20 @@ container-test: ## build the backend image and prove it by running it (docker, o
 	@scripts/bootstrap.sh backend
 	@scripts/container/container-test.sh
 
+test-reliability: ## fuzzing (schemathesis), fault injection, two replicas; PG/Redis parts need TEST_DATABASE_URL/TEST_REDIS_URL
+	@scripts/bootstrap.sh backend
+	@cd backend && $(UV) run --frozen --no-sync ruff check ../reliability ../bench
+	@scripts/pytest.sh -c ../reliability/pytest.ini --rootdir ../reliability ../reliability
+
+bench: ## benchmarks into docs/benchmarks/ (SQLite, and PostgreSQL at BENCH_DATABASE_URL); ~15 min, not in CI
+	@scripts/bootstrap.sh backend
+	@cd backend && BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
+	 $(UV) run --frozen --no-sync python ../bench/run.py $(BENCH_ARGS)
+
+soak: ## the mixed workload for 10 minutes: error rate, latency drift, memory growth (not in CI)
+	@scripts/bootstrap.sh backend
+	@cd backend && BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
+	 $(UV) run --frozen --no-sync python ../bench/run.py --soak $${SOAK_SECONDS:-600}
+
 clean: ## remove local state (SQLite files, caches); keeps installed dependencies
 	rm -rf backend/var backend/.pytest_cache backend/.mypy_cache backend/.ruff_cache

@@ -225,7 +225,7 @@ async def run_workload(
     duration: float = 15.0,
     warmup: float = 3.0,
     max_requests: int = 2_000_000,
-    auth_rate: float = 20.0,
+    auth_rate: float = 5.0,
     seed: int = 8,
 ) -> dict[str, Any]:
     """Run one workload; the first `warmup` seconds are not measured."""

@@ -25,10 +25,30 @@ from typing import Any
 
 from loadgen import run_workload
 from population import create_tasks, create_users, tasks_available
-from servers import ROOT, create_database, drop_database, start_app, start_ceiling
+from servers import ROOT, WORK_DIR, create_database, drop_database, start_app, start_ceiling
 
 RESULTS_DIR = ROOT / "docs" / "benchmarks"
 WORKLOADS = ("health", "list", "mixed", "auth")
+
+
+def snapshot_head() -> str:
+    """Export the committed HEAD's backend and measure that, not a tree others are editing."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = WORK_DIR / f"src-{commit}"
+    if not (target / "backend").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", "HEAD", "backend"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    os.environ["BENCH_BACKEND_DIR"] = str(target / "backend")
+    return commit
 
 
 def machine() -> dict[str, Any]:
@@ -229,7 +249,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     if args.soak:
         return {"meta": meta, "soak": await soak(args)}
     cores = os.cpu_count() or 1
-    worker_counts = sorted({1, cores})
+    worker_counts = [args.workers] if args.workers else sorted({1, cores})
     kinds = ["sqlite"] + (["postgres"] if args.pg_admin_url else [])
     if args.only:
         kinds = [k for k in kinds if k == args.only]
@@ -239,7 +259,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         results["ceiling"][str(workers)] = await bench_ceiling(workers, args, port)
         for kind in kinds:
             results["configs"].append(await bench_config(kind, workers, args, port))
-    for kind in kinds:
+    for kind in [] if args.skip_restart else kinds:
         results["startup"][kind] = {"restart_to_healthy_s": await restart_time(kind, args, port)}
         log(f"{kind}: restart to healthy {results['startup'][kind]} s")
     if not args.skip_email:
@@ -256,16 +276,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (harness debugging)")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--workers", type=int, help="one worker count instead of 1 and cores")
+    parser.add_argument("--skip-restart", action="store_true")
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--auth-rate", type=float, default=20.0)
+    parser.add_argument("--auth-rate", type=float, default=5.0)
     parser.add_argument("--resets", type=int, default=200)
     parser.add_argument("--skip-email", action="store_true")
     parser.add_argument("--soak", type=float, default=0.0, help="soak seconds (mixed workload)")
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--live", action="store_true", help="measure the working tree instead of HEAD's snapshot"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.resets = 5.0, 1.0, 40
@@ -279,9 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     import uvloop
 
+    source = "working tree" if args.live else f"snapshot of {snapshot_head()}"
+    log(f"measuring the backend from the {source}")
     started = time.perf_counter()
     results = asyncio.run(main_async(args), loop_factory=uvloop.new_event_loop)
     results["meta"]["wall_seconds"] = round(time.perf_counter() - started, 1)
+    results["meta"]["backend_source"] = source
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     default = "soak.json" if args.soak else ("quick.json" if args.quick else "results.json")
     output = args.output or RESULTS_DIR / default

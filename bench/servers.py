@@ -16,10 +16,15 @@ from rawhttp import Connection, HTTPError
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
+# The backend under test: the working tree, or a snapshot of a commit (see run.py --live).
 BACKEND_DIR = ROOT / "backend"
 WORK_DIR = BENCH_DIR / ".work"
 VENV_BIN = Path(sys.executable).parent
 BENCH_SECRET = "bench-secret-key-that-is-long-enough-for-hs256-0123456789abcdef"
+
+
+def backend_dir() -> Path:
+    return Path(os.environ.get("BENCH_BACKEND_DIR") or BACKEND_DIR)
 
 
 def _die_with_parent() -> None:
@@ -61,7 +66,7 @@ class Server:
     ready_seconds: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
-    async def wait_healthy(self, path: str = "/health", timeout: float = 60.0) -> float:
+    async def wait_healthy(self, path: str = "/health", timeout: float = 180.0) -> float:
         """Seconds from process start to the first 200 on `path`."""
         deadline = self.started_at + timeout
         while time.perf_counter() < deadline:
@@ -129,6 +134,7 @@ def start_app(
     WORK_DIR.mkdir(exist_ok=True)
     log_path = WORK_DIR / f"server-{port}.log"
     env = base_env(DATABASE_URL=database_url, WORKERS=str(workers), PORT=str(port), **extra)
+    env["PYTHONPATH"] = str(backend_dir())  # ahead of the venv's editable install of the tree
     argv = [str(VENV_BIN / "todo-api"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", str(workers)]
     if migrate:
@@ -137,7 +143,7 @@ def start_app(
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv,
-        cwd=BACKEND_DIR,
+        cwd=backend_dir(),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -195,7 +201,7 @@ async def create_database(kind: str, pg_admin_url: str | None) -> Database:
 
 async def drop_database(db: Database, pg_admin_url: str | None) -> None:
     if db.kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".migrate.lock"):
             Path(db.name + suffix).unlink(missing_ok=True)
         return
     assert pg_admin_url

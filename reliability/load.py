@@ -30,6 +30,9 @@ class LoadUser:
     # Titles of creates that got an answer (201) and of those that got none (in doubt).
     created: dict[str, str] = field(default_factory=dict)
     in_doubt: set[str] = field(default_factory=set)
+    # Ids of tasks this load deleted (204), and of deletes that got no answer.
+    deleted: set[str] = field(default_factory=set)
+    delete_in_doubt: set[str] = field(default_factory=set)
 
 
 async def make_users(backend: Backend, count: int, tasks_each: int = 5) -> list[LoadUser]:
@@ -86,6 +89,7 @@ class MixedLoad:
         roll = rng.random()
         headers = bearer(user.session)
         title = ""
+        task_id = ""
         if roll < 0.6 or not user.task_ids:
             op, request = "list", client.get("/api/v1/tasks?limit=20", headers=headers)
         elif roll < 0.8:
@@ -107,6 +111,8 @@ class MixedLoad:
         except httpx.HTTPError as exc:
             if title:
                 user.in_doubt.add(title)
+            if op == "delete":
+                user.delete_in_doubt.add(task_id)
             self.outcomes.append(Outcome(op, None, at, False, type(exc).__name__))
             return
         detail = False
@@ -124,3 +130,8 @@ class MixedLoad:
                 user.task_ids.append(response.json()["id"])
             elif response.status_code >= 500:
                 user.in_doubt.add(title)
+        elif op == "delete":
+            if response.status_code == 204:
+                user.deleted.add(task_id)
+            elif response.status_code >= 500:
+                user.delete_in_doubt.add(task_id)

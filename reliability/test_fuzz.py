@@ -1,6 +1,6 @@
 """Fuzzing: schemathesis against the running app's own OpenAPI schema, every operation.
 
-Each operation gets a bounded number of generated requests (RELIABILITY_FUZZ_EXAMPLES, 25 by
+Each operation gets a bounded number of generated requests (RELIABILITY_FUZZ_EXAMPLES, 15 by
 default), valid and invalid, sent with a real user's bearer token to `todo-api serve` on a real
 database. No response may be a 5xx, and every response whose status the schema documents must
 match the documented body schema and content type.
@@ -35,7 +35,7 @@ from support import (
     start_backend,
 )
 
-MAX_EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # Operations after whose success the fuzzing user's access token is no longer valid.
 SESSION_ENDING = {
