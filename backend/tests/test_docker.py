@@ -28,6 +28,7 @@ BACKEND = Path(__file__).resolve().parent.parent
 DOCKERFILE = BACKEND / "Dockerfile"
 DOCKERIGNORE = BACKEND / ".dockerignore"
 README = BACKEND / "README.md"
+REPOSITORY = BACKEND.parent
 
 
 @dataclass
@@ -444,3 +445,45 @@ def test_readme_configures_a_docker_space_on_the_image_port(runtime: Stage) -> N
     for key in ("title", "emoji", "colorFrom", "colorTo", "short_description"):
         assert meta.get(key), f"front matter lacks {key}"
     assert len(meta["short_description"]) <= 60, "Hugging Face caps short_description at 60"
+
+
+@pytest.mark.skipif(
+    not (REPOSITORY / ".git").exists() or shutil.which("git") is None,
+    reason="needs a git checkout of the whole repository",
+)
+def test_space_deploy_pushes_backend_as_the_repository_root(tmp_path: Path) -> None:
+    space = tmp_path / "space.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(space)], check=True)
+    shallow = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "rev-parse", "--is-shallow-repository"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if shallow.stdout.strip() == "true":
+        pytest.skip("git subtree split needs the full history")
+    deploy = subprocess.run(
+        [str(REPOSITORY / "scripts" / "deploy-hf-space.sh")],
+        env={**os.environ, "REMOTE_URL": str(space)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    listing = subprocess.run(
+        ["git", "-C", str(space), "ls-tree", "--name-only", "main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert {"Dockerfile", ".dockerignore", "README.md", "app", "migrations", "uv.lock"} <= set(
+        listing
+    )
+    assert "backend" not in listing
+    readme = subprocess.run(
+        ["git", "-C", str(space), "show", "main:README.md"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "sdk: docker\n" in readme
