@@ -41,7 +41,12 @@ ENGINE="$(pick_engine)"
 if [[ -z "$ENGINE" && "${CONTAINER_INSTALL:-1}" == 1 && $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   log "no container engine: installing podman (apt)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq podman buildah runc debootstrap >/dev/null
+  # Where apt exists and we are root, an engine CAN be installed: a failure here fails the test
+  # (a silent skip would hide a broken image), with apt's own messages.
+  if ! { apt-get update -qq && apt-get install -y -qq podman buildah runc debootstrap; } >"/tmp/container-test-apt.log" 2>&1; then
+    tail -n 20 /tmp/container-test-apt.log >&2
+    die "installing podman with apt failed (log: /tmp/container-test-apt.log)"
+  fi
   ENGINE=podman
 fi
 if [[ -z "$ENGINE" ]]; then
@@ -51,9 +56,13 @@ fi
 if [[ "$ENGINE" == podman ]]; then
   export CONTAINERS_CONF="${CONTAINERS_CONF:-$HERE/containers.conf}"
   export BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
-  command -v debootstrap >/dev/null 2>&1 || [[ $EUID -ne 0 ]] || apt-get install -y -qq debootstrap >/dev/null
+  if ! command -v debootstrap >/dev/null 2>&1 && [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq debootstrap >/tmp/container-test-apt.log 2>&1 \
+      || { tail -n 20 /tmp/container-test-apt.log >&2; die "installing debootstrap failed"; }
+  fi
 fi
-log "engine: $ENGINE ($($ENGINE --version))"
+engine_version="$($ENGINE --version 2>&1)" || die "$ENGINE does not run: $engine_version"
+log "engine: $ENGINE ($engine_version)"
 [[ -x "$VENV_PY" ]] || "$ROOT/scripts/bootstrap.sh" backend
 
 # --- 2. hadolint ---------------------------------------------------------------------------
