@@ -184,6 +184,8 @@ def test_backoff_doubles_with_jitter(attempt: int) -> None:
     assert len(set(delays)) > 1
 
 
+# aiosmtpd counts only STARTTLS as TLS and warns about AUTH on an implicit-TLS socket.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_implicit_tls_smtp(app_factory: AppFactory, smtp_server: SmtpServer) -> None:
     smtp_server.start(security="tls")
     app = await app_factory(**smtp_server.settings(security="tls"), **MANUAL)
