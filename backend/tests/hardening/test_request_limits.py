@@ -92,3 +92,15 @@ def test_test_routes_are_refused_in_production() -> None:
         test_routes_enabled=True,
     )
     assert any("TEST_ROUTES_ENABLED" in p for p in settings.problems())
+
+
+async def test_deeply_nested_json_is_a_client_error_not_a_crash(app_factory: AppFactory) -> None:
+    app = await app_factory()
+    depth = 100_000  # 200 kB, under the size limit, far past any recursion limit
+    async with client_for(app) as client:
+        response = await client.post(
+            "/api/v1/auth/login",
+            content=b"[" * depth + b"]" * depth,
+            headers={"Content-Type": "application/json"},
+        )
+    assert 400 <= response.status_code < 500
