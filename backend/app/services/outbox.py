@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -48,6 +48,9 @@ logger = logging.getLogger("app.email.outbox")
 BATCH_SIZE = 10
 # Providers throttle parallel connections per account; a handful is welcome everywhere.
 PARALLEL_SENDS = 4
+# Sent and dead rows (bodies already erased) are kept this long for debugging deliveries.
+RETENTION = timedelta(days=7)
+PURGE_INTERVAL_SECONDS = 3600.0
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 300.0
 
@@ -149,7 +152,14 @@ class OutboxDispatcher:
         self._wake.set()
 
     async def _run(self) -> None:
+        next_purge = time.monotonic()
         while not self._stopping:
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                try:
+                    await self.purge()
+                except Exception:
+                    logger.exception("email outbox purge failed")
             try:
                 handled = await self.run_once()
             except Exception:
@@ -182,6 +192,20 @@ class OutboxDispatcher:
 
         await asyncio.gather(*(attempt(item) for item in claimed))
         return len(claimed)
+
+    async def purge(self) -> int:
+        """Delete rows sent or dead for longer than RETENTION; pending rows are never touched."""
+        finished = (OutboxStatus.sent.value, OutboxStatus.dead.value)
+        where = and_(
+            col(EmailOutbox.status).in_(finished),
+            col(EmailOutbox.created_at) < utcnow() - RETENTION,
+        )
+        async with self.sessionmaker() as session:
+            count = await session.scalar(select(func.count()).select_from(EmailOutbox).where(where))
+            if count:
+                await session.execute(delete(EmailOutbox).where(where))
+                await session.commit()
+        return int(count or 0)
 
     async def claim(self, limit: int = BATCH_SIZE) -> list[ClaimedEmail]:
         """Atomically take due rows for one lease; other workers skip them until it ends."""

@@ -247,3 +247,21 @@ async def test_smtp_timeout_bounds_the_whole_send(
     assert asyncio.get_running_loop().time() - started < 3.0
     (row,) = await _outbox(app)
     assert (row.status, row.last_error) == ("pending", "timeout")
+
+
+async def test_finished_rows_are_purged_after_the_retention_window(
+    app_factory: AppFactory, smtp: SmtpServer, clock: Any
+) -> None:
+    app = await app_factory(**smtp.settings(), **MANUAL)
+    await _queue(app, count=2)
+    await deliver_pending(app)
+    smtp.stop()  # the next row stays pending
+    await _queue(app)
+    await app.state.email_dispatcher.run_once()
+    dispatcher = app.state.email_dispatcher
+    clock.advance(days=6)
+    assert await dispatcher.purge() == 0
+    clock.advance(days=2)
+    assert await dispatcher.purge() == 2
+    (left,) = await _outbox(app)
+    assert left.status == "pending"
