@@ -10,6 +10,8 @@ for small deployments; scale with replicas and let Prometheus sum them).
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -20,7 +22,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -127,8 +129,35 @@ class Metrics:
 
     def render(self) -> tuple[bytes, str]:
         """The Prometheus text exposition of this app (of every worker in multi-process mode)."""
-        if multiprocess_dir():
+        directory = multiprocess_dir()
+        if directory:
+            _forget_dead_workers(directory)
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db$")
+
+
+def _forget_dead_workers(directory: str) -> None:
+    """Drop the live gauges of worker processes that are gone (restarted or crashed).
+
+    Their counters stay (a counter never goes back); their pool gauges must not be summed
+    into the current value. Workers end by signal, so they cannot clean up after themselves.
+    """
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        match = _LIVE_GAUGE_FILE.search(path.name)
+        if match and not _alive(int(match.group(1))):
+            mark_process_dead(int(match.group(1)), directory)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -11,6 +11,7 @@ WORKER = """
 from app.core.metrics import Metrics
 m = Metrics()
 m.observe_request("GET", "/api/v1/tasks", 200, 0.01)
+m.db_pool_checked_out.set(3)
 """
 RENDER = """
 from app.core.metrics import Metrics
@@ -37,3 +38,6 @@ def test_metrics_of_all_workers_are_summed(tmp_path: Path) -> None:
     text = _python(RENDER, env)
     line = 'todo_http_requests_total{method="GET",route="/api/v1/tasks",status="200"} 2.0'
     assert line in text
+    # The pool gauges of workers that are gone are not summed into the current value.
+    assert "todo_db_pool_checked_out 3.0" not in text
+    assert "todo_db_pool_checked_out 6.0" not in text
