@@ -76,20 +76,15 @@ def tables(results: dict[str, Any]) -> str:
             )
     lines += ["", "**Start-up and memory:**", ""]
     lines += [
-        "| database | workers | process start to healthy `/health` (migrating an empty "
-        "database) | RSS per worker after the run (MiB) |",
+        "| database | workers | process start to healthy `/health` | RSS per worker after "
+        "the run (MiB) |",
         "|---|---|---:|---|",
     ]
     for config in results["configs"]:
         lines.append(
             f"| {config['database']} | {config['workers']} | "
-            f"{_fmt(config.get('time_to_healthy_s'), 2)} s | "
+            f"{_fmt(config.get('time_to_healthy_s'), 2)} s ({config.get('started_with', '')}) | "
             f"{', '.join(_fmt(x) for x in config.get('rss_mib_per_worker', []))} |"
-        )
-    for kind, startup in results.get("startup", {}).items():
-        lines.append(
-            f"| {kind} | 1 | {_fmt(startup['restart_to_healthy_s'], 2)} s (restart, schema "
-            "already current) | |"
         )
     for workers, ceiling in sorted(results["ceiling"].items()):
         rss = ", ".join(_fmt(x) for x in ceiling.get("rss_mib_per_worker", []))
@@ -155,7 +150,8 @@ def chart(results: dict[str, Any], path: Path = CHART) -> None:
     x = list(range(len(labels)))
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(labels) * 0.75), 8), sharex=True)
     top.bar(x, rps, color="#4c72b0")
-    top.set_ylabel("requests / s")
+    top.set_ylabel("requests / s (log)")
+    top.set_yscale("log")
     top.set_title(f"Throughput and latency at 100 concurrent users ({results['meta']['date']})")
     width = 0.27
     bottom.bar([i - width for i in x], p50, width, label="p50", color="#55a868")

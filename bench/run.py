@@ -79,64 +79,71 @@ def log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", flush=True)
 
 
-async def bench_config(
-    kind: str, workers: int, args: argparse.Namespace, port: int
-) -> dict[str, Any]:
-    """One database x worker-count cell: fresh database, server, users, every workload."""
-    db = await create_database(kind, args.pg_admin_url)
-    server = start_app(db.url, port=port, workers=workers)
-    out: dict[str, Any] = {"database": kind, "workers": workers, "workloads": {}}
-    try:
-        out["time_to_healthy_s"] = round(await server.wait_healthy(), 2)
-        log(f"{kind} x{workers}: healthy after {out['time_to_healthy_s']} s (with migrations)")
-        users = await create_users(port, args.users)
-        has_tasks = await tasks_available(port, users[0])
-        if has_tasks:
-            out["tasks_seeded"] = await create_tasks(port, users)
-        for name in WORKLOADS:
-            if name in ("list", "mixed") and not has_tasks:
-                out["workloads"][name] = {"workload": name, "unavailable": "no tasks endpoints"}
-                continue
-            la = loadavg()
-            result = await run_workload(
-                name,
-                port,
-                users,
-                concurrency=args.concurrency,
-                duration=args.duration,
-                warmup=args.warmup,
-                auth_rate=args.auth_rate,
-            )
-            result["loadavg_before"] = la
-            out["workloads"][name] = result
-            log(
-                f"{kind} x{workers} {name}: {result['rps']} rps, p50 {result['p50_ms']} "
-                f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms, errors {result['errors']}"
-            )
-        out["rss_mib_per_worker"] = server.rss_mib()
-    finally:
-        server.stop()
-        await drop_database(db, args.pg_admin_url)
-    # A second start on the now-migrated database: what a restart or a new replica costs.
-    return out
+async def bench_database(
+    kind: str, worker_counts: list[int], args: argparse.Namespace, port: int
+) -> list[dict[str, Any]]:
+    """One database: created and seeded once, then every worker count, every workload.
 
-
-async def restart_time(kind: str, args: argparse.Namespace, port: int) -> float:
-    """Process start to healthy /health on an already-migrated database, WORKERS=1."""
+    The first start migrates the empty database (a first deployment); later starts find the
+    schema current (a restart, or one more replica), so both start-up times are measured.
+    """
     db = await create_database(kind, args.pg_admin_url)
+    configs: list[dict[str, Any]] = []
+    users: list[Any] = []
+    has_tasks = False
     try:
-        first = start_app(db.url, port=port, workers=1)
-        try:
-            await first.wait_healthy()
-        finally:
-            first.stop()
-        second = start_app(db.url, port=port, workers=1, migrate=False)
-        try:
-            return round(await second.wait_healthy(), 2)
-        finally:
-            second.stop()
+        for index, workers in enumerate(worker_counts):
+            server = start_app(db.url, port=port, workers=workers, migrate=index == 0)
+            out: dict[str, Any] = {"database": kind, "workers": workers, "workloads": {}}
+            configs.append(out)
+            try:
+                ready = round(await server.wait_healthy(), 2)
+                out["time_to_healthy_s"] = ready
+                out["started_with"] = "migrations" if index == 0 else "schema current"
+                log(f"{kind} x{workers}: healthy after {ready} s ({out['started_with']})")
+                if index == 0:
+                    users = await create_users(port, args.users)
+                    has_tasks = await tasks_available(port, users[0])
+                    if has_tasks:
+                        out["tasks_seeded"] = await create_tasks(port, users)
+                await run_all(out, kind, workers, users, has_tasks, args, port)
+                out["rss_mib_per_worker"] = server.rss_mib()
+            finally:
+                server.stop()
     finally:
         await drop_database(db, args.pg_admin_url)
+    return configs
+
+
+async def run_all(
+    out: dict[str, Any],
+    kind: str,
+    workers: int,
+    users: list[Any],
+    has_tasks: bool,
+    args: argparse.Namespace,
+    port: int,
+) -> None:
+    for name in WORKLOADS:
+        if name in ("list", "mixed") and not has_tasks:
+            out["workloads"][name] = {"workload": name, "unavailable": "no tasks endpoints"}
+            continue
+        la = loadavg()
+        result = await run_workload(
+            name,
+            port,
+            users,
+            concurrency=args.concurrency,
+            duration=args.duration,
+            warmup=args.warmup,
+            auth_rate=args.auth_rate,
+        )
+        result["loadavg_before"] = la
+        out["workloads"][name] = result
+        log(
+            f"{kind} x{workers} {name}: {result['rps']} rps, p50 {result['p50_ms']} "
+            f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms, errors {result['errors']}"
+        )
 
 
 async def bench_ceiling(workers: int, args: argparse.Namespace, port: int) -> dict[str, Any]:
@@ -257,11 +264,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     port = args.port
     for workers in worker_counts:
         results["ceiling"][str(workers)] = await bench_ceiling(workers, args, port)
-        for kind in kinds:
-            results["configs"].append(await bench_config(kind, workers, args, port))
-    for kind in [] if args.skip_restart else kinds:
-        results["startup"][kind] = {"restart_to_healthy_s": await restart_time(kind, args, port)}
-        log(f"{kind}: restart to healthy {results['startup'][kind]} s")
+    for kind in kinds:
+        results["configs"] += await bench_database(kind, worker_counts, args, port)
     if not args.skip_email:
         try:
             results["email"] = await bench_email(args, port)
@@ -277,10 +281,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short runs (harness debugging)")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--workers", type=int, help="one worker count instead of 1 and cores")
-    parser.add_argument("--skip-restart", action="store_true")
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--auth-rate", type=float, default=5.0)
     parser.add_argument("--resets", type=int, default=200)
