@@ -25,10 +25,10 @@ from app.core.security import (
     InvalidToken,
     create_access_token,
     decode_access_token,
-    hash_password,
+    hash_password_in_thread,
     hash_token,
     new_opaque_token,
-    verify_password,
+    verify_password_in_thread,
 )
 from app.models.email import PasswordResetToken
 from app.models.user import RefreshToken, User
@@ -88,7 +88,7 @@ class AuthService:
         existing = await self.session.scalar(select(col(User.id)).where(col(User.email) == email))
         if existing is not None:
             raise EmailTaken()
-        user = User(email=email, name=name, password_hash=hash_password(password))
+        user = User(email=email, name=name, password_hash=await hash_password_in_thread(password))
         self.session.add(user)
         try:
             await self.session.flush()
@@ -103,7 +103,9 @@ class AuthService:
     async def authenticate(self, email: str, password: str) -> User:
         """Check credentials in constant-ish time; upgrade the hash when parameters changed."""
         user = await self.session.scalar(select(User).where(col(User.email) == email))
-        valid, new_hash = verify_password(password, user.password_hash if user else None)
+        valid, new_hash = await verify_password_in_thread(
+            password, user.password_hash if user else None
+        )
         if user is None or not valid:
             raise InvalidCredentials()
         if new_hash:
@@ -234,10 +236,10 @@ class AuthService:
         self, user: User, current_password: str, new_password: str
     ) -> IssuedSession:
         """Set a new password, revoke every other session, and keep the caller signed in."""
-        valid, _ = verify_password(current_password, user.password_hash)
+        valid, _ = await verify_password_in_thread(current_password, user.password_hash)
         if not valid:
             raise WrongPassword("Current password is incorrect")
-        user.password_hash = hash_password(new_password)
+        user.password_hash = await hash_password_in_thread(new_password)
         await self.revoke_all_sessions(user)
         # Reset links mailed before the change must not outlive the old password.
         await self.session.execute(
@@ -259,7 +261,7 @@ class AuthService:
 
     async def delete_account(self, user: User, password: str) -> None:
         """Delete the user and, through ON DELETE CASCADE, everything they own."""
-        valid, _ = verify_password(password, user.password_hash)
+        valid, _ = await verify_password_in_thread(password, user.password_hash)
         if not valid:
             raise WrongPassword()
         await self.session.execute(delete(RefreshToken).where(col(RefreshToken.user_id) == user.id))

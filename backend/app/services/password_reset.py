@@ -29,7 +29,7 @@ from app.core.exceptions import InvalidResetToken
 from app.core.metrics import Metrics
 from app.core.ratelimit import RateLimiter
 from app.core.redaction import mask_email
-from app.core.security import hash_password, hash_token, new_opaque_token
+from app.core.security import hash_password_in_thread, hash_token, new_opaque_token
 from app.models.email import PasswordResetToken
 from app.models.user import User
 from app.services.auth import AuthService
@@ -158,7 +158,7 @@ class PasswordResetService:
         not to a session, and logging in is one more step an attacker would otherwise skip.
         """
         # Hashed before the token is claimed, so the write transaction stays short.
-        new_hash = hash_password(new_password)
+        new_hash = await hash_password_in_thread(new_password)
         user_id = await self.tokens.consume(raw)
         user = await self.session.get(User, user_id) if user_id is not None else None
         if user is None:
