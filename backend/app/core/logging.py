@@ -22,6 +22,7 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {
     "message",
     "asctime",
+    "color_message",  # uvicorn's ANSI-coloured duplicate of the message
 }
 
 
