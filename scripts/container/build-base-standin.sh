@@ -63,13 +63,38 @@ if [[ -z "$PYROOT" || ! -x "$PYROOT/bin/python3.13" ]]; then
   exit 1
 fi
 
+# The Debian packages holding the shared libraries this CPython build links against (libssl,
+# libsqlite3, libffi, ...), asked from the host's dpkg: the host runs the same release as the
+# rootfs, so the names are right for it (Debian 13 renamed several, e.g. libssl3t64), and
+# nothing here names a release or a version. Tk is left out, as in the official slim image.
+python_files() {
+  find "$PYROOT" -path "$PYROOT/lib/python3.13/test" -prune -o -type f \
+    \( -name '*.so' -o -name '*.so.*' -o -name 'python3.13' \) ! -name '_tkinter*' -print
+}
+owner_package() {
+  local lib="$1" real candidate owner
+  real="$(readlink -f "$lib")"
+  for candidate in "$lib" "$real" "${real#/usr}" "/usr$real"; do
+    owner="$(dpkg -S "$candidate" 2>/dev/null | head -n1 | cut -d: -f1)"
+    [[ -n "$owner" ]] && { echo "$owner"; return 0; }
+  done
+  echo "warning: no package owns $lib" >&2
+}
+runtime_packages() {
+  python_files | xargs ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u \
+    | while read -r lib; do
+        case "$lib" in "$PYROOT"/*) continue ;; esac   # pyenv's own libpython
+        owner_package "$lib"
+      done | sort -u | grep -v -x -e libc6 -e '' | paste -sd, -
+}
+PACKAGES="$(runtime_packages)"
+
 echo "==> building a LOCAL STAND-IN for $IMAGE (never for a real release)"
 echo "    debian: $SUITE from $MIRROR; python: $PYROOT"
+echo "    runtime libraries from: $PACKAGES"
 ROOTFS="$WORK/rootfs"
 rm -rf "$WORK"; mkdir -p "$WORK"
-# The same runtime libraries the official slim image carries for CPython's extension modules.
-debootstrap --variant=minbase \
-  --include=ca-certificates,netbase,tzdata,libssl3,libsqlite3-0,libffi8,libbz2-1.0,liblzma5,libreadline8,libncursesw6,libuuid1,zlib1g,libexpat1,libgdbm6 \
+debootstrap --variant=minbase --include="ca-certificates,netbase,tzdata${PACKAGES:+,$PACKAGES}" \
   "$SUITE" "$ROOTFS" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
   || { tail -n 30 "$WORK/debootstrap.log" >&2; exit 1; }
 
@@ -84,6 +109,7 @@ tar -C "$PYROOT" \
   --exclude='__pycache__' --exclude='share' --exclude='*.a' \
   --exclude='lib/python3.13/config-3.13-*' --exclude='bin/idle*' --exclude='bin/*-config' \
   --exclude='bin/python3.13-gdb.py' --exclude='lib/python3.13/site-packages/*.pth' \
+  --exclude='lib/python3.13/lib-dynload/_tkinter*' \
   -cf - . | tar -C "$ROOTFS/usr/local" -xf -
 for link in python python3 pip pip3; do
   case "$link" in
