@@ -26,6 +26,10 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
 }
 
 
+# Extras the app itself fills with values it has validated (ids, route templates, numbers).
+_TRUSTED_EXTRAS = frozenset({"request_id", "method", "path", "status", "duration_ms", "user_id"})
+
+
 class ContextFilter(logging.Filter):
     """Attach the current request id to every record."""
 
@@ -53,7 +57,9 @@ class RedactionFilter(logging.Filter):
         record.msg = redactor.text(message)
         record.args = None
         for key, value in list(record.__dict__.items()):
-            if key not in _RESERVED and not key.startswith("_") and value is not None:
+            if key in _TRUSTED_EXTRAS or key in _RESERVED or key.startswith("_"):
+                continue
+            if value is not None:
                 record.__dict__[key] = redactor.value(key, value)
         if record.exc_info:
             record.exc_text = redactor.text(logging.Formatter().formatException(record.exc_info))

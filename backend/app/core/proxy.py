@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_CACHE_SIZE = 4096
 
 
 class TrustedProxies:
@@ -32,6 +33,7 @@ class TrustedProxies:
     def __init__(self, entries: Iterable[str], hops: int = 0) -> None:
         self.hops = hops
         self.trust_all = False
+        self._cache: dict[str, bool] = {}
         self.networks: list[IPNetwork] = []
         self.hosts: set[str] = set()
         for raw in entries:
@@ -53,6 +55,16 @@ class TrustedProxies:
 
     def is_listed(self, host: str) -> bool:
         """Whether `host` is a proxy named explicitly (an address or network, not `*`)."""
+        known = self._cache.get(host)
+        if known is None:
+            known = self._cache[host] = self._lookup(host)
+            if len(self._cache) > _CACHE_SIZE:
+                # Addresses repeat (our proxies, busy clients); a flood of new ones only
+                # costs the parsing again.
+                self._cache.clear()
+        return known
+
+    def _lookup(self, host: str) -> bool:
         if host in self.hosts:
             return True
         try:
