@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.api import auth, health, metrics, password_reset, testing
+from app.api import auth, health, metrics, password_reset, tasks, testing
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
 from app.core.db import create_engine, create_sessionmaker
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(password_reset.router)
+    app.include_router(tasks.router)
     app.include_router(metrics.router)
     if settings.test_routes_enabled:
         app.include_router(testing.router)
