@@ -40,8 +40,10 @@ class Recorder:
     by_op: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     measuring: bool = False
+    completed: int = 0  # every answered request, warm-up included (for CPU per request)
 
     def record(self, op: str, ok: bool, latency: float, what: str) -> None:
+        self.completed += 1
         if not self.measuring:
             return
         self.latencies.append(latency)
@@ -301,6 +303,7 @@ async def run_workload(
     # How busy the generator itself was: on a 2-core machine it competes with the server.
     used = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     result["client_cpu_pct"] = round(100 * used / elapsed, 1)
+    result["completed_total"] = rec.completed
     result.update(
         {"workload": name, "concurrency": concurrency, "duration_s": duration, "warmup_s": warmup}
     )

@@ -42,8 +42,8 @@ def tables(results: dict[str, Any]) -> str:
         f"logins/s. Wall time {meta.get('wall_seconds')} s.",
         "",
         "| workload | database | workers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
-        "| generator CPU |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/req | generator CPU |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for workers, ceiling in sorted(results["ceiling"].items()):
         lines.append(_row("ceiling (bare ASGI)", "none", workers, ceiling))
@@ -52,7 +52,7 @@ def tables(results: dict[str, Any]) -> str:
             if "unavailable" in w:
                 lines.append(
                     f"| {name} | {config['database']} | {config['workers']} | "
-                    f"{w['unavailable']} | | | | | | |"
+                    f"{w['unavailable']} | | | | | | | |"
                 )
                 continue
             lines.append(_row(name, config["database"], config["workers"], w))
@@ -120,7 +120,7 @@ def _row(name: str, database: str, workers: Any, w: dict[str, Any]) -> str:
     return (
         f"| {name} | {database} | {workers} | {_fmt(w['rps'])} | {_fmt(w['p50_ms'])} | "
         f"{_fmt(w['p95_ms'])} | {_fmt(w['p99_ms'])} | {_fmt(w['max_ms'])} | {errors} | "
-        f"{_fmt(w.get('client_cpu_pct'), 0)} % |"
+        f"{_fmt(w.get('server_cpu_ms_per_request'), 2)} | {_fmt(w.get('client_cpu_pct'), 0)} % |"
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from loadgen import run_workload
 from population import create_tasks, create_users, tasks_available
-from servers import ROOT, WORK_DIR, create_database, drop_database, start_app, start_ceiling
+from servers import ROOT, WORK_DIR, Server, create_database, drop_database, start_app, start_ceiling
 
 RESULTS_DIR = ROOT / "docs" / "benchmarks"
 WORKLOADS = ("health", "list", "mixed", "auth")
@@ -106,7 +106,7 @@ async def bench_database(
                     has_tasks = await tasks_available(port, users[0])
                     if has_tasks:
                         out["tasks_seeded"] = await create_tasks(port, users)
-                await run_all(out, kind, workers, users, has_tasks, args, port)
+                await run_all(server, out, kind, workers, users, has_tasks, args, port)
                 out["rss_mib_per_worker"] = server.rss_mib()
             finally:
                 server.stop()
@@ -116,6 +116,7 @@ async def bench_database(
 
 
 async def run_all(
+    server: Server,
     out: dict[str, Any],
     kind: str,
     workers: int,
@@ -129,6 +130,7 @@ async def run_all(
             out["workloads"][name] = {"workload": name, "unavailable": "no tasks endpoints"}
             continue
         la = loadavg()
+        cpu0 = server.cpu_seconds()
         result = await run_workload(
             name,
             port,
@@ -139,6 +141,9 @@ async def run_all(
             auth_rate=args.auth_rate,
         )
         result["loadavg_before"] = la
+        if result["completed_total"]:
+            used = server.cpu_seconds() - cpu0
+            result["server_cpu_ms_per_request"] = round(1000 * used / result["completed_total"], 2)
         out["workloads"][name] = result
         log(
             f"{kind} x{workers} {name}: {result['rps']} rps, p50 {result['p50_ms']} "
@@ -150,6 +155,7 @@ async def bench_ceiling(workers: int, args: argparse.Namespace, port: int) -> di
     server = start_ceiling(port=port, workers=workers)
     try:
         await server.wait_healthy("/")
+        cpu0 = server.cpu_seconds()
         result = await run_workload(
             "ceiling",
             port,
@@ -159,6 +165,10 @@ async def bench_ceiling(workers: int, args: argparse.Namespace, port: int) -> di
             warmup=args.warmup,
         )
         result["rss_mib_per_worker"] = server.rss_mib()
+        used = server.cpu_seconds() - cpu0
+        result["server_cpu_ms_per_request"] = round(
+            1000 * used / max(1, result["completed_total"]), 3
+        )
         log(
             f"ceiling x{workers}: {result['rps']} rps, p50 {result['p50_ms']} "
             f"p99 {result['p99_ms']} ms"

@@ -105,6 +105,22 @@ class Server:
                 pids.append(int(entry.name))
         return sorted(pids)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the serving processes (from /proc/<pid>/stat).
+
+        CPU per request hardly depends on how busy the rest of the machine is, unlike
+        throughput and latency: the steadier figure for before/after comparisons.
+        """
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def rss_mib(self) -> list[float]:
         """Resident set size of each worker, MiB, from /proc/<pid>/status."""
         out = []
