@@ -35,6 +35,7 @@ _PASSWORD_HASH = re.compile(r"\$(?:argon2(?:id|i|d)|2[aby]|pbkdf2[\w-]*|scrypt)\
 # of URL-safe base64 mixing upper case, lower case and digits. Request ids (lower-case hex),
 # UUIDs and identifiers never mix all three.
 _OPAQUE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
+_URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
@@ -91,6 +92,8 @@ class Redactor:
                 value = value.replace(secret, REDACTED)
         # Each rule runs only when its cheap trigger is present: most log lines (access lines,
         # events) have none, and logging must not cost a request a millisecond.
+        if "://" in value:
+            value = _URL_CREDENTIALS.sub(rf"\1{REDACTED}@", value)
         if "eyJ" in value:
             value = _JWT.sub(REDACTED, value)
         if _SCHEME_TRIGGER.search(value):
