@@ -59,7 +59,8 @@ Sort = Literal[
 ]
 BulkActionName = Literal["complete", "reopen", "delete"]
 
-_PRIORITY_RANK = {Priority.none: 0, Priority.low: 1, Priority.medium: 2, Priority.high: 3}
+# Declaration order is rank order: none < low < medium < high.
+_PRIORITY_RANK = {priority.value: rank for rank, priority in enumerate(Priority)}
 _ANCHORED = (Recurrence.monthly, Recurrence.yearly)
 
 
@@ -184,7 +185,7 @@ class TaskService:
         name = sort.lstrip("-")
         keys: list[Any]
         if name == "priority":
-            keys = [case(_PRIORITY_RANK_CASES, value=col(Task.priority), else_=0)]
+            keys = [case(_PRIORITY_RANK, value=col(Task.priority), else_=0)]
         elif name == "title":
             # Case-insensitive, then the exact text so equal-ignoring-case titles stay stable.
             keys = [func.lower(col(Task.title)), col(Task.title)]
@@ -376,9 +377,6 @@ class TaskService:
             )
         await self.session.commit()
         return len(rows)
-
-
-_PRIORITY_RANK_CASES = {priority.value: rank for priority, rank in _PRIORITY_RANK.items()}
 
 
 def _rowcount(result: Any) -> int:
