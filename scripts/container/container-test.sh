@@ -144,10 +144,10 @@ APP_PORT=$(free_port); SMTP_PORT=$(free_port)
 
 # A throwaway CA and a certificate for 127.0.0.1, so the container verifies the sink's TLS
 # exactly as it would a real provider's (SMTP_VALIDATE_CERTS stays true).
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=container-test CA" \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=container-test CA" \
   -keyout "$WORK/ca.key" -out "$WORK/ca.pem" -addext "basicConstraints=critical,CA:TRUE" \
   -addext "keyUsage=critical,keyCertSign" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$WORK/smtp.key" \
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" -keyout "$WORK/smtp.key" \
   -out "$WORK/smtp.csr" 2>/dev/null
 printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$WORK/ext"
 openssl x509 -req -in "$WORK/smtp.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
