@@ -13,6 +13,8 @@
 #   HF_TOKEN     a Hugging Face *write* token (https://huggingface.co/settings/tokens). It is
 #                handed to git by a credential helper that reads the variable at push time: it
 #                never appears in a URL, the git config, the process list or the shell history.
+#   HF_USERNAME  your Hugging Face user name (default: the Space's owner; set it when the Space
+#                belongs to an organisation).
 #   REF=<rev>    what to deploy (default HEAD; a tag for a release, e.g. REF=v1.0.0).
 #   FORCE=1      overwrite the Space's history (first deploy, or a rollback to an older REF).
 #   DRY_RUN=1    split and check, print what would be pushed, push nothing.
@@ -67,7 +69,8 @@ if [[ "$REMOTE_URL" == https://* ]]; then
   [[ -n "${HF_TOKEN:-}" ]] || { echo "error: set HF_TOKEN to a Hugging Face write token" >&2; exit 2; }
   # Single quotes: the helper expands $HF_TOKEN itself, when git asks, from the environment.
   # shellcheck disable=SC2016
-  credential_args=(-c credential.helper= -c 'credential.helper=!f() { echo username=hf; echo "password=${HF_TOKEN}"; }; f')
+  export HF_USERNAME="${HF_USERNAME:-${SPACE%%/*}}"
+  credential_args=(-c credential.helper= -c 'credential.helper=!f() { echo "username=${HF_USERNAME}"; echo "password=${HF_TOKEN}"; }; f')
 fi
 echo "==> pushing to $REMOTE_URL (main)"
 git "${credential_args[@]}" push "${push_args[@]}" "$REMOTE_URL" "$split:refs/heads/main"
