@@ -82,14 +82,17 @@ if ! $ENGINE image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
 fi
 
 # --- 4. build ------------------------------------------------------------------------------
-build_args=(--pull=never -t "$IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE")
+build_args=(-t "$IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE")
 if [[ "$ENGINE" == podman ]]; then
+  # The base is local (pulled or the stand-in); never let the build try a registry.
+  build_args+=(--pull=never)
   # docker format keeps HEALTHCHECK (OCI images have no such field).
   build_args+=(--format docker)
   # The builder downloads from PyPI with the host's CA bundle (sandboxes with a TLS-inspecting
   # egress proxy need it); a build-time mount, never part of a layer.
-  [[ -f /etc/ssl/certs/ca-certificates.crt ]] && \
+  if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
     build_args+=(--volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+  fi
 fi
 log "building $IMAGE"
 t0=$(date +%s.%N)
@@ -134,7 +137,7 @@ WORK="$(mktemp -d /tmp/container-test.XXXXXX)"
 CONTAINER="todo-api-test-$$"
 SINK_PID=""
 cleanup() {
-  $ENGINE rm -f -t 0 "$CONTAINER" >/dev/null 2>&1 || true
+  $ENGINE rm -f "$CONTAINER" >/dev/null 2>&1 || true
   [[ -n "$SINK_PID" ]] && kill "$SINK_PID" 2>/dev/null || true
   [[ "${KEEP_WORK:-0}" == 1 ]] || rm -rf "$WORK"
 }
