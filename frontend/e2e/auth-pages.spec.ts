@@ -84,10 +84,10 @@ test("settings: rename, change password, export, and delete the account", async 
 
   await page.getByRole("button", { name: "Delete my account" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete your account?" });
-  await dialog.getByLabel("Password").fill("wrong password here");
+  await dialog.getByLabel("Password", { exact: true }).fill("wrong password here");
   await dialog.getByRole("button", { name: "Delete forever" }).click();
   await expect(dialog.locator("#delete-password-error")).toBeVisible();
-  await dialog.getByLabel("Password").fill("another fine passphrase 9");
+  await dialog.getByLabel("Password", { exact: true }).fill("another fine passphrase 9");
   await dialog.getByRole("button", { name: "Delete forever" }).click();
   await expect(page).toHaveURL(/\/$/);
 

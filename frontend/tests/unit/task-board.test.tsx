@@ -150,3 +150,19 @@ test("quick add validates the title and sends the task", async () => {
   expect(calls.find((c) => c.method === "POST")!.body).toMatchObject({ title: "Buy milk", priority: "none", tags: [] });
   expect(await screen.findByText("Task added")).toBeInTheDocument();
 });
+
+test("pagination asks the API for the next page and shows where the user is", async () => {
+  const many = Array.from({ length: 20 }, (_, i) => makeTask({ id: `p${i}`, title: `Task ${i + 1}` }));
+  const { calls } = installFetch({
+    "GET /api/v1/tasks": (req) =>
+      json(200, { items: many, total: 45, limit: 20, offset: Number(req.url.searchParams.get("offset") ?? 0) }),
+    "GET /api/v1/tags": () => json(200, []),
+  });
+  renderBoard();
+  expect(await screen.findByText("1–20 of 45")).toBeInTheDocument();
+  expect(screen.getByRole("button", { name: /Previous/ })).toBeDisabled();
+  await userEvent.click(screen.getByRole("button", { name: /Next/ }));
+  expect(await screen.findByText("21–40 of 45")).toBeInTheDocument();
+  expect(listCalls(calls).at(-1)!.url.searchParams.get("offset")).toBe("20");
+  expect(listCalls(calls).at(-1)!.url.searchParams.get("limit")).toBe("20");
+});
