@@ -68,8 +68,8 @@ credential_args=()
 if [[ "$REMOTE_URL" == https://* ]]; then
   [[ -n "${HF_TOKEN:-}" ]] || { echo "error: set HF_TOKEN to a Hugging Face write token" >&2; exit 2; }
   # Single quotes: the helper expands $HF_TOKEN itself, when git asks, from the environment.
-  # shellcheck disable=SC2016
   export HF_USERNAME="${HF_USERNAME:-${SPACE%%/*}}"
+  # shellcheck disable=SC2016
   credential_args=(-c credential.helper= -c 'credential.helper=!f() { echo "username=${HF_USERNAME}"; echo "password=${HF_TOKEN}"; }; f')
 fi
 echo "==> pushing to $REMOTE_URL (main)"

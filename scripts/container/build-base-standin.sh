@@ -56,7 +56,7 @@ fi
 PYROOT="${PYTHON_TREE:-}"
 if [[ -z "$PYROOT" ]]; then
   pyenv_root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
-  PYROOT="$(ls -d "$pyenv_root"/versions/3.13.* 2>/dev/null | sort -V | tail -n1 || true)"
+  PYROOT="$(find "$pyenv_root/versions" -maxdepth 1 -name '3.13.*' 2>/dev/null | sort -V | tail -n1 || true)"
 fi
 if [[ -z "$PYROOT" || ! -x "$PYROOT/bin/python3.13" ]]; then
   echo "error: no CPython 3.13 tree found (set PYTHON_TREE=/path/to/prefix)" >&2

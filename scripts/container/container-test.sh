@@ -71,7 +71,7 @@ log "hadolint backend/Dockerfile"
 
 # --- 3. base image -------------------------------------------------------------------------
 if ! $ENGINE image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  if timeout 60 $ENGINE pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
+  if timeout 60 "$ENGINE" pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
     log "pulled $BASE_IMAGE"
   elif [[ "$ENGINE" == podman ]]; then
     log "Docker Hub unreachable: building the local stand-in for $BASE_IMAGE (test only)"
@@ -106,6 +106,7 @@ log "built in ${BUILD_SECONDS}s: $(mb "$IMAGE_BYTES") total, $(mb $((IMAGE_BYTES
 
 # --- runtime checks of the image's contents -------------------------------------------------
 log "checking the image's contents"
+# shellcheck disable=SC2016  # the script runs in the container, where $HOME etc. expand
 $ENGINE run --rm --network=none --entrypoint /bin/sh "$IMAGE" 2>"$BUILD_LOG.err" -c '
   set -e
   test "$(id -u)" = 1000 && test -w "$HOME" && test -w /home/user/app/data
@@ -230,7 +231,7 @@ log "smoke scenario against http://127.0.0.1:$APP_PORT"
 log "SIGTERM"
 t0=$(date +%s.%N)
 $ENGINE kill --signal TERM "$CONTAINER" >/dev/null
-exit_code=$(timeout 40 $ENGINE wait "$CONTAINER" | tail -n1) || die "no exit within 40s of SIGTERM"
+exit_code=$(timeout 40 "$ENGINE" wait "$CONTAINER" | tail -n1) || die "no exit within 40s of SIGTERM"
 STOP_SECONDS=$(elapsed "$t0")
 [[ "$exit_code" == 0 ]] || { $ENGINE logs --tail 40 "$CONTAINER" >&2; die "exit code $exit_code after SIGTERM"; }
 log "clean exit (code 0) ${STOP_SECONDS}s after SIGTERM"
