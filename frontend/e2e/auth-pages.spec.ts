@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, signUpViaApi, uniqueEmail } from "./helpers";
+import { PASSWORD, createTaskViaApi, signUpViaApi, uniqueEmail } from "./helpers";
 
 test("an unknown or expired reset link says so at once and offers a new one", async ({ page }) => {
   await page.goto("/reset-password?token=this-token-was-never-issued");
@@ -63,7 +63,7 @@ test("signup shows the backend's rule for a common password", async ({ page }) =
   await expect(page).toHaveURL(/\/signup$/);
 });
 
-test("settings: rename, change password, export, and delete the account", async ({ page }) => {
+test("settings: rename, change password, export and import, delete the account", async ({ page }) => {
   const email = await signUpViaApi(page, uniqueEmail("settings"));
   await page.goto("/settings");
   await page.getByLabel("Name").fill("Ada King");
@@ -78,9 +78,18 @@ test("settings: rename, change password, export, and delete the account", async 
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText(/Password changed/)).toBeVisible();
 
+  await createTaskViaApi(page, { title: "Carried over", tags: ["moving"], priority: "high" });
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export JSON" }).click();
-  expect((await download).suggestedFilename()).toMatch(/\.json$/);
+  const exported = await download;
+  expect(exported.suggestedFilename()).toMatch(/\.json$/);
+  // Importing the export back adds a copy of every task.
+  await page.locator("#import-file").setInputFiles((await exported.path())!);
+  await expect(page.getByText("Imported 1 task.")).toBeVisible();
+  const list = await page.request.get("/api/v1/tasks?q=Carried");
+  expect(((await list.json()) as { total: number }).total).toBe(2);
+  await page.locator("#import-file").setInputFiles({ name: "broken.json", mimeType: "application/json", buffer: Buffer.from("{not json") });
+  await expect(page.getByText(/not valid JSON/)).toBeVisible();
 
   await page.getByRole("button", { name: "Delete my account" }).click();
   const dialog = page.getByRole("dialog", { name: "Delete your account?" });
