@@ -90,3 +90,27 @@ async def test_forwarded_for_from_a_trusted_proxy_keys_limits_on_the_real_client
         other = await proxy.post(REFRESH, json={}, headers={"X-Forwarded-For": "203.0.113.6"})
     assert first == [401, 401, 429]
     assert other.status_code == 401
+
+
+async def _scope_after_proxy(peer: str, headers: list[tuple[bytes, bytes]]) -> dict[str, object]:
+    from app.core.proxy import ProxyHeadersMiddleware
+
+    seen: dict[str, object] = {}
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        seen.update(scope)
+
+    middleware = ProxyHeadersMiddleware(app, ["10.0.0.1"])  # type: ignore[arg-type]
+    scope = {"type": "http", "scheme": "http", "client": (peer, 1234), "headers": headers}
+    await middleware(scope, None, None)  # type: ignore[arg-type]
+    return seen
+
+
+async def test_forwarded_proto_is_believed_only_from_a_trusted_proxy() -> None:
+    headers = [(b"x-forwarded-proto", b"https"), (b"x-forwarded-for", b"203.0.113.7")]
+    trusted = await _scope_after_proxy("10.0.0.1", headers)
+    assert trusted["scheme"] == "https"
+    assert trusted["client"] == ("203.0.113.7", 0)
+    untrusted = await _scope_after_proxy("198.51.100.9", headers)
+    assert untrusted["scheme"] == "http"
+    assert untrusted["client"] == ("198.51.100.9", 1234)
