@@ -58,7 +58,7 @@ async def test_create_stores_every_field_and_returns_due_at_in_utc(alice: Api) -
 
 
 async def test_text_is_stored_and_returned_exactly_as_sent(alice: Api) -> None:
-    title = "  Ünïcödé 🚀 'single' \"double\" <b>bold</b> & done  "
+    title = "Ünïcödé 🚀 'single' \"double\" <b>bold</b> & done"
     description = "Robert'); DROP TABLE tasks;-- <script>alert(1)</script>\n\tnext line %_\\"
     task = await alice.create(title=title, description=description, tags=["<i>", "o'neil"])
     fetched = (await alice.get(f"/api/v1/tasks/{task['id']}")).json()
@@ -74,6 +74,14 @@ async def test_boundary_lengths_are_accepted(alice: Api) -> None:
     assert len(task["title"]) == 200
     assert len(task["tags"]) == 10
     assert (await alice.create(title="x"))["title"] == "x"
+
+
+async def test_title_is_trimmed_and_its_length_counted_after_trimming(alice: Api) -> None:
+    padded = "  " + "t" * 199 + "\t "  # 203 characters as sent, 199 after trimming
+    task = await alice.create(title=padded)
+    assert task["title"] == "t" * 199
+    too_long = await alice.post("/api/v1/tasks", json={"title": " " + "t" * 201 + " "})
+    assert too_long.status_code == 422
 
 
 BAD_BODIES: list[Any] = [
