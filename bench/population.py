@@ -21,7 +21,7 @@ async def _signup(conn: Connection, email: str) -> BenchUser:
         )
         if status == 201:
             return BenchUser(email, PASSWORD, json.loads(payload)["access_token"])
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1)
     raise RuntimeError(f"signup failed with {status}: {payload[:200]!r}")
 
 
@@ -55,12 +55,22 @@ async def tasks_available(port: int, user: BenchUser) -> bool:
     return status == 200
 
 
-async def create_tasks(port: int, users: list[BenchUser], *, low: int = 20, high: int = 50) -> int:
-    """Give each user between `low` and `high` tasks (seeded, so every run has the same data)."""
+async def create_tasks(
+    port: int, users: list[BenchUser], *, low: int = 20, high: int = 50, parallel: int = 16
+) -> int:
+    """Give each user between `low` and `high` tasks (seeded, so every run has the same data).
+
+    A few users at a time, and a 503 (the pool was busy) is retried: seeding is not measured.
+    """
     rng = random.Random(2026)
     counts = [rng.randint(low, high) for _ in users]
+    gate = asyncio.Semaphore(parallel)
 
     async def worker(user: BenchUser, n: int) -> None:
+        async with gate:
+            await _seed(user, n)
+
+    async def _seed(user: BenchUser, n: int) -> None:
         conn = Connection(HOST, port)
         headers = auth_headers(user.token, json_content=True)
         try:
@@ -73,9 +83,13 @@ async def create_tasks(port: int, users: list[BenchUser], *, low: int = 20, high
                         "tags": [["work"], ["home", "later"], []][i % 3],
                     }
                 )
-                status, _, payload = await conn.request(
-                    "POST", "/api/v1/tasks", headers=headers, body=body
-                )
+                for _attempt in range(5):
+                    status, _, payload = await conn.request(
+                        "POST", "/api/v1/tasks", headers=headers, body=body
+                    )
+                    if status != 503:
+                        break
+                    await asyncio.sleep(1)
                 if status != 201:
                     raise RuntimeError(f"task creation failed with {status}: {payload[:200]!r}")
                 user.task_ids.append(json.loads(payload)["id"])
