@@ -13,7 +13,11 @@
 #      waits for HEALTHCHECK to report healthy (timed), checks the process runs as UID 1000 and
 #      is PID 1;
 #   7. runs the smoke scenario (smoke.py) over HTTP;
-#   8. sends SIGTERM and requires a clean exit (code 0) within the grace period.
+#   8. sends SIGTERM and requires a clean exit (code 0) within the grace period;
+#   9. with CONTAINER_TEST_DATABASE_URL (a PostgreSQL server where it may create a throwaway
+#      database): starts two replicas at once on a fresh database, requires both healthy, the
+#      schema at the image's head (one migration run, serialised by the advisory lock), an
+#      account and a task made through one replica visible through the other, clean SIGTERM.
 # Env: CONTAINER_ENGINE=docker|podman, IMAGE (default localhost/todo-api:test, kept as the next
 # build's cache), BASE_IMAGE, HEALTH_TIMEOUT=60, CONTAINER_INSTALL=0 (never apt-get install).
 set -euo pipefail
@@ -137,8 +141,10 @@ log "refused with exit code $bad_rc, naming JWT_SECRET_KEY, CORS_ORIGINS, FRONTE
 WORK="$(mktemp -d /tmp/container-test.XXXXXX)"
 CONTAINER="todo-api-test-$$"
 SINK_PID=""
+PG_URL=""
 cleanup() {
-  $ENGINE rm -f "$CONTAINER" >/dev/null 2>&1 || true
+  $ENGINE rm -f "$CONTAINER" "$CONTAINER-a" "$CONTAINER-b" >/dev/null 2>&1 || true
+  [[ -n "$PG_URL" ]] && "$VENV_PY" "$HERE/smoke.py" pg-drop --url "$PG_URL" >/dev/null 2>&1 || true
   [[ -n "$SINK_PID" ]] && kill "$SINK_PID" 2>/dev/null || true
   [[ "${KEEP_WORK:-0}" == 1 ]] || rm -rf "$WORK"
 }
@@ -236,6 +242,48 @@ STOP_SECONDS=$(elapsed "$t0")
 [[ "$exit_code" == 0 ]] || { $ENGINE logs --tail 40 "$CONTAINER" >&2; die "exit code $exit_code after SIGTERM"; }
 log "clean exit (code 0) ${STOP_SECONDS}s after SIGTERM"
 
+# --- 9. PostgreSQL: two replicas start at once, migrate once, share the data ------------------
+PG_NOTE="skipped (CONTAINER_TEST_DATABASE_URL not set)"
+if [[ -z "${CONTAINER_TEST_DATABASE_URL:-}" ]]; then
+  log "SKIP PostgreSQL phase: set CONTAINER_TEST_DATABASE_URL to a server where a throwaway database may be created (.ci/run does)"
+else
+  PG_URL=$("$VENV_PY" "$HERE/smoke.py" pg-create --url "$CONTAINER_TEST_DATABASE_URL")
+  log "PostgreSQL: two replicas starting together on a fresh database"
+  replica_env=(-e ENVIRONMENT=production -e HOST=127.0.0.1 -e WORKERS=1 -e DATABASE_URL="$PG_URL"
+    -e JWT_SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    -e FRONTEND_URL=https://todo.example.com -e EMAIL_BACKEND=smtp -e SMTP_HOST=127.0.0.1
+    -e SMTP_PORT="$SMTP_PORT" -e SMTP_FROM_EMAIL=no-reply@todo.example.com
+    -e SMTP_CA_FILE=/run/test-ca.pem -v "$WORK/ca.pem:/run/test-ca.pem:ro")
+  PORT_A=$(free_port); PORT_B=$(free_port)
+  t0=$(date +%s.%N)
+  $ENGINE run -d --name "$CONTAINER-a" --network=host "${replica_env[@]}" -e PORT="$PORT_A" "$IMAGE" >/dev/null 2>>"$WORK/run.err"
+  $ENGINE run -d --name "$CONTAINER-b" --network=host "${replica_env[@]}" -e PORT="$PORT_B" "$IMAGE" >/dev/null 2>>"$WORK/run.err"
+  for port in "$PORT_A" "$PORT_B"; do
+    until probe "http://127.0.0.1:$port/health"; do
+      for c in "$CONTAINER-a" "$CONTAINER-b"; do
+        [[ "$($ENGINE inspect --format '{{.State.Running}}' "$c")" == true ]] \
+          || { $ENGINE logs "$c" >&2; die "replica $c exited during start-up"; }
+      done
+      [[ $(elapsed "$t0" | cut -d. -f1) -lt $HEALTH_TIMEOUT ]] || die "replicas not healthy within ${HEALTH_TIMEOUT}s"
+      sleep 0.3
+    done
+  done
+  log "both replicas healthy $(elapsed "$t0")s after start"
+  head_a=$($ENGINE exec "$CONTAINER-a" alembic heads 2>/dev/null | awk '{print $1}')
+  current=$($ENGINE exec "$CONTAINER-b" alembic current 2>/dev/null | awk '{print $1}')
+  [[ -n "$head_a" && "$current" == "$head_a" ]] || die "database at '$current', image head is '$head_a'"
+  log "schema at the image's head ($current) after both replicas ran their start-up migration (advisory-locked)"
+  "$VENV_PY" "$HERE/smoke.py" shared-db --base-url "http://127.0.0.1:$PORT_A" --base-url "http://127.0.0.1:$PORT_B" \
+    || { $ENGINE logs --tail 40 "$CONTAINER-a" >&2; die "replicas do not share the database"; }
+  $ENGINE kill --signal TERM "$CONTAINER-a" "$CONTAINER-b" >/dev/null
+  for c in "$CONTAINER-a" "$CONTAINER-b"; do
+    code=$(timeout 40 "$ENGINE" wait "$c" | tail -n1) || die "$c: no exit within 40s of SIGTERM"
+    [[ "$code" == 0 ]] || { $ENGINE logs --tail 40 "$c" >&2; die "$c: exit code $code after SIGTERM"; }
+  done
+  log "both replicas exited cleanly (code 0) on SIGTERM"
+  PG_NOTE="passed (2 replicas, one fresh database)"
+fi
+
 cat <<EOF
 
 container-test passed ($ENGINE, base $BASE_IMAGE)
@@ -243,6 +291,7 @@ container-test passed ($ENGINE, base $BASE_IMAGE)
   build time:        ${BUILD_SECONDS}s
   time to healthy:   ${HEALTHY_SECONDS}s
   stop on SIGTERM:   ${STOP_SECONDS}s
+  PostgreSQL phase:  $PG_NOTE
   whole test:        $(elapsed "$t_script")s
   load average:      $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs
 EOF

@@ -1,4 +1,4 @@
-"""The container test's two helpers, run with the backend's virtual environment.
+"""The container test's helpers, run with the backend's virtual environment.
 
 smoke.py sink --port P --cert C --key K --maildir D
     an SMTP server on 127.0.0.1:P that requires STARTTLS (certificate C) and writes every
@@ -8,6 +8,11 @@ smoke.py scenario --base-url URL --maildir D
     create and list a task, forgot-password, the reset email arriving at the sink, reset the
     password with the emailed token, log in with the new password. Exits non-zero on the
     first step that does not behave as API.md says.
+smoke.py pg-create --url URL / smoke.py pg-drop --url URL
+    create (printing its URL) or drop a throwaway PostgreSQL database on URL's server.
+smoke.py shared-db --base-url A --base-url B
+    two replicas on one database: an account made through A logs in through B, a task made
+    through B is listed through A.
 """
 
 from __future__ import annotations
@@ -148,6 +153,68 @@ def run_scenario(base_url: str, maildir: Path) -> None:
     print("smoke scenario passed", flush=True)
 
 
+def _admin_connect(url: Any, database: str) -> Any:
+    import asyncpg
+
+    return asyncpg.connect(
+        user=url.username,
+        password=url.password,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        database=database,
+    )
+
+
+def create_database(admin_url: str) -> str:
+    """A fresh database on admin_url's server; returns its URL (same credentials)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    name = f"container_test_{uuid.uuid4().hex[:10]}"
+
+    async def run() -> None:
+        conn = await _admin_connect(url, url.database or "postgres")
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    """Drop the throwaway database, closing what still connects to it."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+
+    async def run() -> None:
+        conn = await _admin_connect(url, "postgres")
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def run_shared_db(base_urls: list[str]) -> None:
+    first, second = base_urls
+    address = f"replicas-{uuid.uuid4().hex[:12]}@example.com"
+    body = {"email": address, "password": secrets.token_urlsafe(18)}
+    with httpx.Client(base_url=first, timeout=15.0) as a, httpx.Client(base_url=second) as b:
+        expect(a.post(f"{API}/auth/signup", json=body), 201, "signup through replica A")
+        token = expect(b.post(f"{API}/auth/login", json=body), 200, "login through replica B")
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        task = {"title": "Made on B"}
+        created = expect(b.post(f"{API}/tasks", json=task, headers=auth), 201, "task on B")
+        listed = expect(a.get(f"{API}/tasks", headers=auth), 200, "list on A")
+        if [t["id"] for t in listed["items"]] != [created["id"]]:
+            raise ScenarioFailed(f"replica A does not see the task made on B: {listed}")
+    print("shared database scenario passed", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,12 +226,25 @@ def main() -> int:
     scenario = sub.add_parser("scenario")
     scenario.add_argument("--base-url", required=True)
     scenario.add_argument("--maildir", type=Path, required=True)
+    for name in ("pg-create", "pg-drop"):
+        sub.add_parser(name).add_argument("--url", required=True)
+    shared = sub.add_parser("shared-db")
+    shared.add_argument("--base-url", action="append", required=True)
     args = parser.parse_args()
     if args.command == "sink":
         run_sink(args.port, args.cert, args.key, args.maildir)
         return 0
+    if args.command == "pg-create":
+        print(create_database(args.url))
+        return 0
+    if args.command == "pg-drop":
+        drop_database(args.url)
+        return 0
     try:
-        run_scenario(args.base_url, args.maildir)
+        if args.command == "shared-db":
+            run_shared_db(args.base_url)
+        else:
+            run_scenario(args.base_url, args.maildir)
     except ScenarioFailed as failure:
         print(f"FAIL {failure}", file=sys.stderr, flush=True)
         return 1
