@@ -328,10 +328,13 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or RESULTS_DIR / default
     output.write_text(json.dumps(results, indent=2) + "\n")
     log(f"wrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
-    if not args.soak and not args.quick:
-        from report import write_report
+    if not args.quick:
+        from report import write_report, write_soak
 
-        write_report(results)
+        if args.soak:
+            write_soak(results)
+        else:
+            write_report(results)
     return 0
 
 
