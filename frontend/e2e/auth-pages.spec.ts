@@ -53,6 +53,19 @@ test("the session survives an expired access token through a refresh", async ({ 
   expect((await context.cookies()).some((c) => c.name === "access_token")).toBe(true);
 });
 
+test("when the session cannot be renewed the app returns to login, without a redirect loop", async ({ page, context }) => {
+  await signUpViaApi(page);
+  // Only the page-path marker survives: the proxy lets /tasks through, the API refuses.
+  const marker = (await context.cookies()).filter((c) => c.name === "session");
+  expect(marker).toHaveLength(1);
+  await context.clearCookies();
+  await context.addCookies(marker);
+  await page.goto("/tasks");
+  await expect(page).toHaveURL(/\/login\?next=%2Ftasks$/);
+  await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+  expect((await context.cookies()).some((c) => c.name === "session")).toBe(false);
+});
+
 test("signup shows the backend's rule for a common password", async ({ page }) => {
   await page.goto("/signup");
   await page.getByLabel("Email").fill(uniqueEmail("weak"));

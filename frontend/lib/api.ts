@@ -93,6 +93,9 @@ export interface ApiResponse<T> {
   status: number;
 }
 
+// Several requests can fail together when a session ends; only the first one hands over.
+let handingOver = false;
+
 let onAuthFailure: () => void = () => {
   if (typeof window === "undefined") return;
   window.location.assign(loginUrl(window.location.pathname + window.location.search));
@@ -101,6 +104,7 @@ let onAuthFailure: () => void = () => {
 /** Replaces what happens when the session cannot be renewed (tests, or a custom router). */
 export function setAuthFailureHandler(handler: () => void): void {
   onAuthFailure = handler;
+  handingOver = false;
 }
 
 function buildUrl(path: string, query?: Query): string {
@@ -165,9 +169,12 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       response = await send(path, options);
     }
     if (response.status === 401) {
-      // Clear the stale cookies so the proxy does not bounce /login back to the app.
-      await send("/auth/logout", { method: "POST" }).catch(() => undefined);
-      onAuthFailure();
+      if (!handingOver) {
+        handingOver = true;
+        // Clear the stale cookies so the proxy does not bounce /login back to the app.
+        await send("/auth/logout", { method: "POST" }).catch(() => undefined);
+        onAuthFailure();
+      }
       throw await toApiError(response);
     }
   }

@@ -1,4 +1,5 @@
 import "@testing-library/jest-dom";
+import { configure } from "@testing-library/react";
 
 // jsdom lacks these browser APIs that Radix primitives and the theme code use.
 if (!window.matchMedia) {
@@ -23,3 +24,6 @@ globalThis.ResizeObserver ??= NoopResizeObserver as unknown as typeof ResizeObse
 Element.prototype.scrollIntoView ??= function scrollIntoView() {};
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= () => undefined;
+
+// CI machines are shared and slow; give async queries room before failing.
+configure({ asyncUtilTimeout: 10_000 });

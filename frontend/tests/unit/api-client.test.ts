@@ -108,3 +108,15 @@ test("repeated query parameters are sent once per value", async () => {
   expect(calls[0]!.url.searchParams.getAll("tag")).toEqual(["home", "work"]);
   expect(calls[0]!.url.searchParams.has("q")).toBe(false);
 });
+
+test("requests failing together after the session ended hand over to login only once", async () => {
+  installFetch({
+    "GET /api/v1/tasks": () => json(401, { detail: "Not authenticated" }),
+    "GET /api/v1/tags": () => json(401, { detail: "Not authenticated" }),
+    "POST /api/v1/auth/refresh": () => json(401, { detail: "Invalid refresh token" }),
+    "POST /api/v1/auth/logout": () => json(204),
+  });
+  const results = await Promise.allSettled([tasksApi.list({}), tasksApi.tags()]);
+  expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+  expect(authFailures).toBe(1);
+});

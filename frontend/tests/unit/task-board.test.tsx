@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { TaskBoard } from "@/components/tasks/task-board";
 import { Toaster } from "@/components/ui/toast";
@@ -37,23 +37,34 @@ function renderBoard() {
 const listCalls = (calls: RecordedRequest[]) => calls.filter((c) => c.method === "GET" && c.url.pathname === "/api/v1/tasks");
 
 test("status filter and debounced search are sent to the API", async () => {
-  const { calls } = installFetch({
-    "GET /api/v1/tasks": listOf([water, report]),
-    "GET /api/v1/tags": () => json(200, [{ name: "home", count: 1 }]),
-  });
-  renderBoard();
-  expect(await screen.findByText("Water plants")).toBeInTheDocument();
+  // Fake timers make the debounce deterministic: typing never waits, time moves only when told.
+  jest.useFakeTimers();
+  try {
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const { calls } = installFetch({
+      "GET /api/v1/tasks": listOf([water, report]),
+      "GET /api/v1/tags": () => json(200, [{ name: "home", count: 1 }]),
+    });
+    renderBoard();
+    expect(await screen.findByText("Water plants")).toBeInTheDocument();
 
-  await userEvent.click(screen.getByRole("button", { name: "Active" }));
-  await waitFor(() => expect(listCalls(calls).at(-1)!.url.searchParams.get("status")).toBe("active"));
-  expect(screen.getByRole("button", { name: "Active" })).toHaveAttribute("aria-pressed", "true");
+    await user.click(screen.getByRole("button", { name: "Active" }));
+    await waitFor(() => expect(listCalls(calls).at(-1)!.url.searchParams.get("status")).toBe("active"));
+    expect(screen.getByRole("button", { name: "Active" })).toHaveAttribute("aria-pressed", "true");
 
-  const before = listCalls(calls).length;
-  await userEvent.type(screen.getByLabelText("Search tasks"), "plant");
-  await waitFor(() => expect(listCalls(calls).at(-1)!.url.searchParams.get("q")).toBe("plant"));
-  // One request for the whole word, not one per keystroke.
-  expect(listCalls(calls).length - before).toBe(1);
-  expect(listCalls(calls).at(-1)!.url.searchParams.get("status")).toBe("active");
+    const before = listCalls(calls).length;
+    await user.type(screen.getByLabelText("Search tasks"), "plant");
+    // Nothing is sent while the user is still typing...
+    act(() => jest.advanceTimersByTime(250));
+    expect(listCalls(calls)).toHaveLength(before);
+    // ...and one request for the whole word once they pause.
+    act(() => jest.advanceTimersByTime(100));
+    await waitFor(() => expect(listCalls(calls).at(-1)!.url.searchParams.get("q")).toBe("plant"));
+    expect(listCalls(calls).length - before).toBe(1);
+    expect(listCalls(calls).at(-1)!.url.searchParams.get("status")).toBe("active");
+  } finally {
+    jest.useRealTimers();
+  }
 });
 
 test("completing a task shows it done at once and rolls back with the server's message when refused", async () => {
