@@ -139,6 +139,8 @@ class Settings(BaseSettings):
 
     # --- hardening and observability ---
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Imports carry a whole export (about 300 bytes a task): their own, larger ceiling.
+    max_import_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
-from tests.conftest import AppFactory, client_for
+from tests.conftest import AppFactory, bearer, client_for, signup
 from tests.hardening.conftest import PRODUCTION
 
 LIMIT = 4096
@@ -45,6 +46,42 @@ async def test_chunked_body_without_length_is_cut_off_before_it_is_read_whole(
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large"}
     assert sum(sent) <= LIMIT + 1024
+
+
+async def test_task_import_has_its_own_larger_ceiling(app_factory: AppFactory) -> None:
+    """An export bigger than the general limit imports; past the import ceiling it is a 413."""
+    app = await app_factory(max_request_body_bytes=LIMIT, max_import_body_bytes=LIMIT * 16)
+    tasks = [{"title": f"task {i:04d} " + "x" * 40} for i in range(400)]
+    async with client_for(app) as client:
+        session = await signup(client)
+        headers = bearer(session)
+        document = {"version": 1, "tasks": tasks[:200]}
+        body = json.dumps(document).encode()
+        assert LIMIT < len(body) < LIMIT * 16
+        ok = await client.post(
+            "/api/v1/tasks/import",
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert ok.status_code == 201, ok.text
+        assert ok.json() == {"imported": 200}
+        # The general limit still applies everywhere else.
+        other = await client.post(
+            "/api/v1/tasks",
+            content=json.dumps({"title": "t", "description": "d" * LIMIT}).encode(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert other.status_code == 413
+        huge = json.dumps({"version": 1, "tasks": tasks * 4}).encode()
+        assert len(huge) > LIMIT * 16
+        refused = await client.post(
+            "/api/v1/tasks/import",
+            content=huge,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert refused.status_code == 413
+        listed = await client.get("/api/v1/tasks", params={"limit": 1}, headers=headers)
+        assert listed.json()["total"] == 200
 
 
 async def test_body_under_the_limit_is_served(app_factory: AppFactory) -> None:
