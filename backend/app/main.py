@@ -21,7 +21,7 @@ from app.core.observability import configure_observability
 from app.core.ratelimit import RateLimiter
 from app.services.email_service import EmailService, create_backend, email_configured
 from app.services.outbox import OutboxDispatcher
-from app.services.password_reset import ResetRequests
+from app.services.password_reset import PASSWORD_RESET_REQUEST, ResetRequestResolver
 
 logger = logging.getLogger("app")
 
@@ -60,21 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.metrics,
             interval_seconds=settings.email_dispatch_interval_seconds,
             lease_seconds=settings.email_lease_seconds,
+            # Forgot-password requests are recorded as intents; the dispatcher resolves them.
+            resolvers={
+                PASSWORD_RESET_REQUEST: ResetRequestResolver(settings, app.state.metrics),
+            },
         )
         app.state.email_dispatcher = dispatcher
-        app.state.reset_requests = ResetRequests(
-            app.state.sessionmaker,
-            settings,
-            app.state.limiter,
-            app.state.metrics,
-            on_enqueued=dispatcher.wake,
-        )
         if settings.email_dispatcher_enabled:
             dispatcher.start()
         try:
             yield
         finally:
-            await app.state.reset_requests.close()
             # Lets the send in progress finish; rows claimed but not tried go back to the queue.
             await dispatcher.stop(grace_seconds=settings.smtp_timeout + 5)
             await email_backend.aclose()

@@ -45,6 +45,8 @@ SENDGRID_BASE_URL = "https://api.sendgrid.com"
 
 PASSWORD_RESET = "password_reset"
 PASSWORD_CHANGED = "password_changed"
+# Not an email: an outbox row recording a forgot-password request, resolved by the dispatcher.
+PASSWORD_RESET_REQUEST = "password_reset_request"
 
 
 @dataclass(frozen=True)

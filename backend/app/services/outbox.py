@@ -13,6 +13,12 @@ Guarantees, and why each holds:
   permanent ones end the row at once. Delivery is at-least-once: a worker that dies after the
   server accepted a message but before marking it sent leads to a second copy after the lease.
 - The rendered body holds a live link, so it is erased when the row is sent or dead.
+- Some rows are intents, not emails: a forgot-password request writes one holding only the
+  address (the same row whether or not the account exists). A claimed intent is handed to its
+  resolver, which decides in the dispatcher's transaction what to send: the row becomes the
+  rendered email (due at once) or is deleted. The row update is fenced by the claim, so a worker
+  whose lease ran out rolls back everything it did; a crash before the commit leaves the intent
+  for the next claim after the lease. One intent therefore yields at most one email.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,9 +42,10 @@ from app.core.clock import as_utc, utcnow
 from app.core.config import Settings
 from app.core.metrics import Metrics
 from app.core.redaction import mask_email
-from app.models.email import EmailOutbox, OutboxStatus
+from app.models.email import EmailOutbox, OutboxStatus, PasswordResetToken
 from app.services.email_service import (
     PASSWORD_CHANGED,
+    PASSWORD_RESET_REQUEST,
     EmailBackend,
     EmailDeliveryError,
     EmailMessage,
@@ -51,6 +60,11 @@ PARALLEL_SENDS = 4
 # Sent and dead rows (bodies already erased) are kept this long for debugging deliveries.
 RETENTION = timedelta(days=7)
 PURGE_INTERVAL_SECONDS = 3600.0
+# Reset tokens (hashes) are kept this long after they expire, then deleted. Every token has
+# expired, been used or been revoked by then (the lifetime is at most a day).
+RESET_TOKEN_RETENTION = timedelta(days=1)
+# Row kinds that are intents to resolve, never messages to send as they are.
+INTENT_KINDS = frozenset({PASSWORD_RESET_REQUEST})
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 300.0
 
@@ -93,6 +107,27 @@ def retry_delay(attempt: int) -> float:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """What an intent turns into: one email of `kind`, worth delivering until `deliver_before`."""
+
+    kind: str
+    message: EmailMessage
+    deliver_before: datetime
+
+
+class IntentResolver(Protocol):
+    """Decides, inside the dispatcher's transaction, what an intent row becomes.
+
+    It may write to `session` (a reset token, say) but must not commit: the dispatcher commits
+    its work together with the row's new state, or rolls both back. None drops the intent.
+    """
+
+    async def __call__(
+        self, session: AsyncSession, address: str, requested_at: datetime
+    ) -> Resolution | None: ...
+
+
+@dataclass(frozen=True)
 class ClaimedEmail:
     id: uuid.UUID
     claim_token: uuid.UUID
@@ -115,6 +150,7 @@ class OutboxDispatcher:
         lease_seconds: int = 120,
         from_email: str | None = None,
         from_name: str | None = None,
+        resolvers: Mapping[str, IntentResolver] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.backend = backend
@@ -123,6 +159,7 @@ class OutboxDispatcher:
         self.lease = timedelta(seconds=lease_seconds)
         self.from_email = from_email
         self.from_name = from_name
+        self.resolvers: Mapping[str, IntentResolver] = resolvers or {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -158,6 +195,7 @@ class OutboxDispatcher:
                 next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
                 try:
                     await self.purge()
+                    await self.purge_reset_tokens()
                 except Exception:
                     logger.exception("email outbox purge failed")
             try:
@@ -187,6 +225,8 @@ class OutboxDispatcher:
             async with slots:
                 if self._stopping:
                     await self._release([item])
+                elif item.kind in INTENT_KINDS:
+                    await self.resolve(item)
                 else:
                     await self.deliver(item)
 
@@ -204,6 +244,18 @@ class OutboxDispatcher:
             count = await session.scalar(select(func.count()).select_from(EmailOutbox).where(where))
             if count:
                 await session.execute(delete(EmailOutbox).where(where))
+                await session.commit()
+        return int(count or 0)
+
+    async def purge_reset_tokens(self) -> int:
+        """Delete reset tokens a day past their expiry (used, revoked or not: all are dead)."""
+        where = col(PasswordResetToken.expires_at) < utcnow() - RESET_TOKEN_RETENTION
+        async with self.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(PasswordResetToken).where(where)
+            )
+            if count:
+                await session.execute(delete(PasswordResetToken).where(where))
                 await session.commit()
         return int(count or 0)
 
@@ -275,6 +327,69 @@ class OutboxDispatcher:
             col(EmailOutbox.status) == OutboxStatus.pending.value,
             col(EmailOutbox.next_attempt_at) <= now,
         )
+
+    async def resolve(self, item: ClaimedEmail) -> None:
+        """Turn one claimed intent into its email, or drop it, in one fenced transaction."""
+        log = {"email_type": item.kind, "to": mask_email(item.message.to)}
+        now = utcnow()
+        resolver = self.resolvers.get(item.kind)
+        if resolver is None:
+            # A dispatcher built without this resolver: leave the row to one that has it.
+            logger.error("no resolver for this outbox intent; left for the lease", extra=log)
+            return
+        try:
+            async with self.sessionmaker() as session:
+                # Take the row first: this checks the claim is still ours, row-locks it on
+                # PostgreSQL, and on SQLite takes the write lock before anything is read, so
+                # concurrent resolutions (of one address, say) see each other's work.
+                touched = await session.execute(
+                    update(EmailOutbox).where(self._owned(item)).values(claimed_at=now)
+                )
+                if getattr(touched, "rowcount", 0) != 1:
+                    await session.rollback()
+                    logger.warning("intent claimed by another worker; left to it", extra=log)
+                    return
+                resolution: Resolution | None = None
+                if now < item.deliver_before:
+                    resolution = await resolver(session, item.message.to, item.message.date)
+                else:
+                    logger.warning("request expired before it could be handled", extra=log)
+                if resolution is None:
+                    # Nothing to send: the row (the address) goes.
+                    result = await session.execute(delete(EmailOutbox).where(self._owned(item)))
+                else:
+                    message = resolution.message
+                    result = await session.execute(
+                        update(EmailOutbox)
+                        .where(self._owned(item))
+                        .values(
+                            kind=resolution.kind,
+                            to_email=message.to,
+                            subject=message.subject,
+                            text_body=message.text_body,
+                            html_body=message.html_body,
+                            message_id=message.message_id,
+                            deliver_before=resolution.deliver_before,
+                            next_attempt_at=now,
+                            attempts=0,
+                            claim_token=None,
+                            last_error=None,
+                        )
+                    )
+                if getattr(result, "rowcount", 0) != 1:
+                    # The lease ran out and another worker owns the row: undo everything.
+                    await session.rollback()
+                    logger.warning("intent claimed by another worker; left to it", extra=log)
+                    return
+                await session.commit()
+        except Exception as exc:
+            logger.exception("could not resolve an outbox intent; will retry", extra=log)
+            with contextlib.suppress(Exception):
+                delay = timedelta(seconds=retry_delay(item.attempts))
+                await self._reschedule(item, utcnow() + delay, f"unexpected {type(exc).__name__}")
+            return
+        if resolution is not None:
+            self.wake()  # the email is due now
 
     async def deliver(self, item: ClaimedEmail) -> None:
         """Send one claimed row and record sent, retry or dead."""

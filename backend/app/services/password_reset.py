@@ -5,41 +5,45 @@ hash, so a leaked table hands out no live link. A token is usable while it is un
 unrevoked and unexpired, and each of those states is changed by exactly one thing: consuming
 it, issuing a newer one (or changing the password), and time.
 
-The forgot-password request answers before any of the account-dependent work happens: the
-lookup, the per-address limit, the token and the outbox row run in a background job, so the
-response cannot differ, in content or in timing, between known and unknown addresses.
+A forgot-password request does the same database work whatever the address: it commits one
+`email_outbox` row of kind `password_reset_request` holding only the normalised address, then
+answers 202. So the response cannot differ, in content or in timing, between known and unknown
+addresses, and an acknowledged request survives a crash. The account-dependent work (lookup,
+per-address limit, token, rendered email) happens later, when the outbox dispatcher claims that
+row and hands it to `ResetRequestResolver`, in one transaction with the row becoming the email.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from limits import parse
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.exceptions import InvalidResetToken
 from app.core.metrics import Metrics
-from app.core.ratelimit import RateLimiter
 from app.core.redaction import mask_email
 from app.core.security import hash_password_in_thread, hash_token, new_opaque_token
-from app.models.email import PasswordResetToken
+from app.models.email import EmailOutbox, PasswordResetToken
 from app.models.user import User
 from app.services.auth import AuthService
-from app.services.email_service import PASSWORD_RESET, password_reset_message
-from app.services.outbox import enqueue, queue_password_changed
+from app.services.email_service import (
+    PASSWORD_RESET,
+    PASSWORD_RESET_REQUEST,
+    password_reset_message,
+)
+from app.services.outbox import Resolution, queue_password_changed
 
 logger = logging.getLogger("app.password_reset")
 
-# More in-flight forgot-password jobs than this means a flood the rate limits did not stop.
-MAX_PENDING_JOBS = 1000
+__all__ = ["PASSWORD_RESET_REQUEST", "ResetRequestResolver", "record_reset_request"]
 
 
 class PasswordResetTokens:
@@ -134,18 +138,6 @@ class PasswordResetService:
             session, timedelta(minutes=settings.password_reset_token_expire_minutes)
         )
 
-    async def request_reset(self, email: str) -> bool:
-        """Issue a token and queue its email, in one transaction; False for unknown addresses."""
-        user = await self.session.scalar(select(User).where(col(User.email) == email))
-        if user is None:
-            return False
-        raw, expires_at = await self.tokens.issue(user.id)
-        message = password_reset_message(self.settings, user.email, reset_url(self.settings, raw))
-        # A link delivered after it expired is useless: the retry window ends with the token.
-        enqueue(self.session, PASSWORD_RESET, message, deliver_before=expires_at)
-        await self.session.commit()
-        return True
-
     async def validate(self, raw: str) -> None:
         """Raise InvalidResetToken unless the token is usable now."""
         if await self.tokens.check(raw) is None:
@@ -173,72 +165,83 @@ class PasswordResetService:
         return user
 
 
-class ResetRequests:
-    """Runs forgot-password jobs after the response, so its timing reveals no account."""
+async def record_reset_request(session: AsyncSession, settings: Settings, email: str) -> None:
+    """Durably record a forgot-password request: one row, identical for every address.
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        settings: Settings,
-        limiter: RateLimiter,
-        metrics: Metrics,
-        on_enqueued: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.settings = settings
-        self.limiter = limiter
-        self.metrics = metrics
-        self.on_enqueued = on_enqueued
-        self._jobs: set[asyncio.Task[bool]] = set()
-
-    def submit(self, email: str) -> None:
-        """Start the job for one request and return at once."""
-        if len(self._jobs) >= MAX_PENDING_JOBS:
-            logger.error("forgot-password backlog full; request dropped")
-            return
-        job = asyncio.create_task(self._run(email), name="forgot-password")
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
-
-    async def _run(self, email: str) -> bool:
-        try:
-            return await self.handle(email)
-        except Exception:
-            logger.exception("forgot-password job failed", extra={"to": mask_email(email)})
-            return False
-
-    async def handle(self, email: str) -> bool:
-        """Apply the per-address limit, then issue and queue; True when an email was queued."""
-        masked = mask_email(email)
-        limit = await self.limiter.hit(
-            self.settings.password_reset_email_limit_per_address, "reset-email", email
+    No lookup, no token, no body: only the normalised address and the time, so the request's
+    database work (one INSERT and a commit) says nothing about whether the account exists.
+    """
+    now = utcnow()
+    session.add(
+        EmailOutbox(
+            kind=PASSWORD_RESET_REQUEST,
+            to_email=email,
+            subject="",
+            message_id="",
+            next_attempt_at=now,
+            created_at=now,
+            # A request nobody could handle within a token's lifetime is dropped, not mailed.
+            deliver_before=now + timedelta(minutes=settings.password_reset_token_expire_minutes),
         )
-        if not limit.allowed:
-            # Fails closed: with the counters unreachable, no limit could be enforced.
-            why = "rate-limit storage unavailable" if limit.storage_error else "limit reached"
+    )
+    await session.commit()
+
+
+class ResetRequestResolver:
+    """What a claimed `password_reset_request` row becomes (run by the outbox dispatcher).
+
+    Unknown address: nothing (the row is deleted). Known address over the per-address limit:
+    nothing, logged. Otherwise a new token (older ones revoked) and the rendered reset email.
+    It writes in the dispatcher's session without committing, so the token exists if and only
+    if the row became its email.
+    """
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.limit = parse(settings.password_reset_email_limit_per_address)
+
+    async def __call__(
+        self, session: AsyncSession, address: str, requested_at: datetime
+    ) -> Resolution | None:
+        masked = mask_email(address)
+        # Locks the account's row on PostgreSQL, so two workers resolving requests for one
+        # address count each other's tokens (SQLite serialises the writers anyway). NO KEY
+        # UPDATE leaves inserts referencing the user (tasks, sessions) unblocked.
+        user = await session.scalar(
+            select(User).where(col(User.email) == address).with_for_update(key_share=True)
+        )
+        if user is None:
+            logger.info("password reset requested for an unknown address", extra={"to": masked})
+            return None
+        if self.settings.rate_limit_enabled and await self._over_limit(session, user.id):
             self.metrics.rate_limited.labels("password_reset_per_address").inc()
             logger.warning(
-                f"password reset email not sent: per-address {why}", extra={"to": masked}
+                "password reset email not sent: per-address limit reached", extra={"to": masked}
             )
-            return False
-        async with self.sessionmaker() as session:
-            queued = await PasswordResetService(session, self.settings).request_reset(email)
-        if queued:
-            logger.info("password reset email queued", extra={"to": masked})
-            self.on_enqueued()
-        else:
-            logger.info("password reset requested for an unknown address", extra={"to": masked})
-        return queued
+            return None
+        tokens = PasswordResetTokens(
+            session, timedelta(minutes=self.settings.password_reset_token_expire_minutes)
+        )
+        raw, expires_at = await tokens.issue(user.id)
+        message = password_reset_message(self.settings, user.email, reset_url(self.settings, raw))
+        logger.info("password reset email queued", extra={"to": masked})
+        # A link delivered after it expired is useless: the retry window ends with the token.
+        return Resolution(kind=PASSWORD_RESET, message=message, deliver_before=expires_at)
 
-    async def drain(self) -> None:
-        """Wait for every job in flight (tests, and shutdown)."""
-        while self._jobs:
-            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+    async def _over_limit(self, session: AsyncSession, user_id: uuid.UUID) -> bool:
+        """Whether the address already got its quota of reset emails in the window.
 
-    async def close(self, grace_seconds: float = 10.0) -> None:
-        """Let jobs in flight finish, within `grace_seconds`; cancel the rest."""
-        try:
-            await asyncio.wait_for(self.drain(), grace_seconds)
-        except TimeoutError:
-            for job in list(self._jobs):
-                job.cancel()
+        Counted from the tokens issued (one per email), in the same transaction: exact across
+        workers and replicas without Redis, and a retried resolution never counts itself.
+        """
+        since = utcnow() - timedelta(seconds=self.limit.get_expiry())
+        issued = await session.scalar(
+            select(func.count())
+            .select_from(PasswordResetToken)
+            .where(
+                col(PasswordResetToken.user_id) == user_id,
+                col(PasswordResetToken.created_at) > since,
+            )
+        )
+        return int(issued or 0) >= self.limit.amount

@@ -25,6 +25,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from app.models.email import EmailOutbox
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "smtp-Pa55word-do-not-log"
@@ -290,10 +294,25 @@ def reset_token_from(message: MimeMessage) -> str:
     return text_link.group(1)
 
 
-async def deliver_pending(app: FastAPI) -> int:
-    """Finish forgot-password jobs, then let the dispatcher run until nothing is due."""
-    await app.state.reset_requests.drain()
+async def deliver_pending(app: FastAPI, timeout: float = 10.0) -> int:
+    """Let the dispatcher run until nothing is due: forgot-password requests are resolved into
+    emails on one pass and sent on the next. Rows the app's own dispatcher loop (when it runs)
+    holds are waited for."""
     total = 0
-    while handled := await app.state.email_dispatcher.run_once():
-        total += handled
-    return total
+    async with asyncio.timeout(timeout):
+        while True:
+            if handled := await app.state.email_dispatcher.run_once():
+                total += handled
+                continue
+            async with app.state.sessionmaker() as session:
+                in_flight = await session.scalar(
+                    select(func.count())
+                    .select_from(EmailOutbox)
+                    .where(
+                        col(EmailOutbox.status) == "pending",
+                        col(EmailOutbox.claim_token).is_not(None),
+                    )
+                )
+            if not in_flight:
+                return total
+            await asyncio.sleep(0.02)

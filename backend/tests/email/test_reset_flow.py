@@ -151,9 +151,15 @@ async def test_token_is_stored_only_as_its_sha256_and_mail_body_is_erased(
     async with client_for(app) as client:
         await signup(client, email="hash@example.com")
         await client.post(FORGOT, json={"email": "hash@example.com"})
-        await app.state.reset_requests.drain()
-        # Before delivery the outbox holds the rendered link: that is its job.
+        # The request wrote only the address; no token exists before the dispatcher's pass.
+        (requested,) = await _rows(app, EmailOutbox)
+        assert (requested.kind, requested.text_body) == ("password_reset_request", None)
+        assert await _rows(app, PasswordResetToken) == []
+        # One pass resolves it: the row now holds the rendered link (that is its job).
+        assert await app.state.email_dispatcher.run_once() == 1
         (queued,) = await _rows(app, EmailOutbox)
+        assert queued.id == requested.id
+        assert queued.kind == "password_reset"
         assert queued.text_body
         assert "reset-password?token=" in queued.text_body
         await deliver_pending(app)
