@@ -31,6 +31,11 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Transaction-scoped, so it is released with the migration's own transaction and
+            # also works through a transaction-pooling proxy (PgBouncer, Neon's pooled endpoint).
+            # The revision check happens after the lock is held: a replica that waited sees head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         context.run_migrations()
 
 
@@ -55,13 +60,7 @@ def _sqlite_file_lock(database: str | None) -> Iterator[None]:
 def _locked_run(connection: Connection) -> None:
     """Serialise concurrent migration runs (several replicas starting at once)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-        connection.commit()
-        try:
-            _run(connection)
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
-            connection.commit()
+        _run(connection)  # takes pg_advisory_xact_lock inside the migration transaction
     else:
         with _sqlite_file_lock(connection.engine.url.database):
             _run(connection)

@@ -15,6 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -26,8 +27,16 @@ from app.core.clock import utcnow
 ACCESS_TOKEN_TYPE = "access"
 _JWT_ALGORITHM = "HS256"
 _password_hash = PasswordHash((Argon2Hasher(),))
-# Checked against for unknown emails so a failed login costs the same time either way.
-_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked for unknown emails so a failed login costs the same time either way.
+
+    Built on first use rather than at import: an Argon2 hash per process at import time
+    slowed every worker's start-up (and the container's time to healthy).
+    """
+    return _password_hash.hash(secrets.token_urlsafe(16))
 
 
 class InvalidToken(Exception):
@@ -46,7 +55,7 @@ def verify_password(password: str, password_hash: str | None) -> tuple[bool, str
     does not reveal whether the account exists.
     """
     if password_hash is None:
-        _password_hash.verify(password, _DUMMY_HASH)
+        _password_hash.verify(password, _dummy_hash())
         return False, None
     try:
         return _password_hash.verify_and_update(password, password_hash)
