@@ -19,6 +19,7 @@ from app.api.deps import (
 )
 from app.core.config import Settings
 from app.core.exceptions import InvalidRefreshToken
+from app.core.ratelimit import RateLimiter
 from app.models.user import (
     ChangePasswordRequest,
     DeleteAccountRequest,
@@ -125,6 +126,17 @@ async def signup(
     return session_body(issued, include_refresh=body.client == API_CLIENT)
 
 
+async def _enforce_login_limits(
+    limiter: RateLimiter, settings: Settings, ip: str, email: str
+) -> None:
+    """Per IP (one address guessing many accounts) and per account (many addresses, one victim).
+
+    Both fail closed: with the counters unreachable, password guessing must not become free.
+    """
+    await limiter.enforce(settings.login_rate_limit_per_ip, "login-ip", ip)
+    await limiter.enforce(settings.login_rate_limit_per_account, "login-account", email)
+
+
 @router.post(
     "/login",
     response_model=SessionResponse,
@@ -139,8 +151,7 @@ async def login(
     ip: ClientIP,
 ) -> SessionResponse:
     """Log in with email and password; sets the session cookies."""
-    await limiter.enforce(settings.login_rate_limit_per_ip, "login-ip", ip)
-    await limiter.enforce(settings.login_rate_limit_per_account, "login-account", body.email)
+    await _enforce_login_limits(limiter, settings, ip, body.email)
     issued = await auth.login(body.email, body.password)
     set_session_cookies(response, issued, settings)
     return session_body(issued, include_refresh=body.client == API_CLIENT)
@@ -156,8 +167,7 @@ async def token(
 ) -> TokenResponse:
     """OAuth2 password flow (form fields `username`, `password`), for /docs and scripts."""
     email = form.username.strip().lower()
-    await limiter.enforce(settings.login_rate_limit_per_ip, "login-ip", ip)
-    await limiter.enforce(settings.login_rate_limit_per_account, "login-account", email)
+    await _enforce_login_limits(limiter, settings, ip, email)
     issued = await auth.login(email, form.password)
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
