@@ -146,7 +146,11 @@ async def _drive_every_flow(app: FastAPI, smtp: SmtpServer) -> list[str]:
         forgot = await client.post("/api/v1/auth/forgot-password", json={"email": EMAIL})
         assert forgot.status_code == 202
         await deliver_pending(app)
-        token = reset_token_from(smtp.mailbox.messages[-1])
+        # The dispatcher sends several rows at once: the password-changed notice queued by
+        # change-password may arrive after the reset email, so pick the reset email by subject.
+        reset_mail = [m for m in smtp.mailbox.messages if "reset" in str(m["Subject"]).lower()]
+        assert len(reset_mail) == 1, [m["Subject"] for m in smtp.mailbox.messages]
+        token = reset_token_from(reset_mail[0])
         seen.append(token)
         validate = await client.post("/api/v1/auth/reset-password/validate", json={"token": token})
         assert validate.status_code == 204
