@@ -11,7 +11,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Uuid
 from sqlmodel import Field, SQLModel
 
-from app.core.clock import utcnow
+from app.core.clock import as_utc, utcnow
 from app.core.passwords import MAX_PASSWORD_LENGTH, password_problem
 from app.models.base import RequestModel
 
@@ -88,6 +88,12 @@ class UserPublic(SQLModel):
     email: str
     name: str | None
     created_at: datetime
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # SQLite returns timestamps without their offset; the API always answers in UTC.
+        return as_utc(value)
 
 
 class SignupRequest(RequestModel):

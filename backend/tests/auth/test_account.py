@@ -126,3 +126,12 @@ async def test_bearer_requests_need_no_csrf_proof(client: httpx.AsyncClient) -> 
     client.cookies.clear()
     response = await client.post("/api/v1/auth/logout-all", headers=bearer(session))
     assert response.status_code == 204
+
+
+async def test_me_returns_created_at_in_utc_with_an_offset(client: httpx.AsyncClient) -> None:
+    """Read back from the database (SQLite keeps no offset), the time still carries UTC's."""
+    created = await signup(client)
+    for response in (await client.get(ME), await client.patch(ME, json={"name": "Ada"})):
+        created_at = response.json()["created_at"]
+        assert created_at.endswith(("Z", "+00:00")), created_at
+    assert created["user"]["created_at"].endswith(("Z", "+00:00"))
