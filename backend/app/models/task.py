@@ -217,29 +217,21 @@ class BulkAction(RequestModel):
     action: Literal["complete", "reopen", "delete"]
 
 
-class TaskImportRow(RequestModel):
-    """One task of an export file; `id` is accepted (exports carry it) but never reused."""
+class TaskImportRow(TaskCreate):
+    """One task of an export file: TaskCreate's fields and rules plus the exported state.
+
+    `id` is accepted (exports carry it) but never reused.
+    """
 
     id: uuid.UUID | None = None
-    title: Title
-    description: Description | None = None
-    priority: Priority = Priority.none
-    tags: Tags = Field(default_factory=list)
-    due_at: UtcDatetime | None = None
-    recurrence: Recurrence = Recurrence.none
     recurrence_anchor_day: int | None = Field(default=None, ge=1, le=31)
     completed: bool = False
     completed_at: UtcDatetime | None = None
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None
 
-    _title = field_validator("title")(_check_title)
-    _tags = field_validator("tags")(normalize_tags)
-
     @model_validator(mode="after")
     def _consistent(self) -> TaskImportRow:
-        if self.recurrence != Recurrence.none and self.due_at is None:
-            raise ValueError("a recurring task needs due_at")
         if self.completed_at is not None and not self.completed:
             raise ValueError("completed_at is only allowed on a completed task")
         return self
