@@ -8,33 +8,39 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from app.core.config import ConfigurationError, Settings, load_settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def _alembic_config(database_url: str | None) -> Config:
+    """Alembic's config for backend/ from any working directory; the URL defaults to settings."""
+    from alembic.config import Config
+
+    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    return cfg
 
 
 def run_migrations(database_url: str | None = None, revision: str = "head") -> None:
     """Upgrade the schema (advisory-locked on PostgreSQL); blocking, call from sync code."""
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
-    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
-    if database_url:
-        cfg.attributes["database_url"] = database_url
-    command.upgrade(cfg, revision)
+    command.upgrade(_alembic_config(database_url), revision)
 
 
 def downgrade_migrations(database_url: str | None = None, revision: str = "base") -> None:
+    """Downgrade the schema (rollbacks and the migration tests); blocking."""
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config(str(BACKEND_DIR / "alembic.ini"))
-    cfg.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
-    if database_url:
-        cfg.attributes["database_url"] = database_url
-    command.downgrade(cfg, revision)
+    command.downgrade(_alembic_config(database_url), revision)
 
 
 def _check_config() -> int:

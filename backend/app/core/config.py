@@ -202,8 +202,6 @@ class Settings(BaseSettings):
         """Every reason these settings must not run in their environment, in plain words."""
         found: list[str] = []
         if self.environment is not Environment.production:
-            if self.environment is Environment.development and not self.rate_limit_enabled:
-                pass
             return found
         secret = self.jwt_secret_key
         if not secret:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import secrets
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -97,11 +96,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def tokens_equal(a: str, b: str) -> bool:
-    """Constant-time string comparison."""
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: uuid.UUID
@@ -148,8 +142,6 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
         version = int(payload["ver"])
     except (ValueError, TypeError) as exc:
         raise InvalidToken("bad claims") from exc
-    from datetime import UTC
-
     return AccessClaims(
         user_id=user_id,
         token_version=version,
