@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.exceptions import NotAuthenticated
 from app.core.ratelimit import RateLimiter
-from app.models.user import User
+from app.models.user import User, UserRef
 from app.services.auth import AuthService
 
 ACCESS_COOKIE = "access_token"
@@ -24,7 +25,7 @@ SESSION_COOKIE = "session"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -38,7 +39,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 
@@ -48,19 +49,33 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
-def get_auth_service(session: SessionDep, settings: SettingsDep) -> AuthService:
+async def get_auth_service(session: SessionDep, settings: SettingsDep) -> AuthService:
     return AuthService(session, settings)
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The client's address, X-Forwarded-For resolved from trusted proxies (app.core.proxy)."""
     return request.client.host if request.client else "unknown"
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
+
+
+def _access_token(request: Request, bearer: str | None) -> str:
+    token = bearer or request.cookies.get(ACCESS_COOKIE)
+    if not token:
+        raise NotAuthenticated()
+    return token
+
+
+async def _admit(request: Request, user_id: uuid.UUID) -> None:
+    """Record who is calling (for the access log) and charge their per-user request budget."""
+    request.state.user_id = str(user_id)
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.enforce_user_budget(request.state.user_id)
 
 
 async def current_user(
@@ -69,14 +84,21 @@ async def current_user(
     bearer: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
     """The authenticated user from the Authorization header, else from the access cookie."""
-    token = bearer or request.cookies.get(ACCESS_COOKIE)
-    if not token:
-        raise NotAuthenticated()
-    user = await auth.user_from_access_token(token)
-    request.state.user_id = str(user.id)
-    limiter: RateLimiter = request.app.state.limiter
-    await limiter.enforce_user_budget(str(user.id))
+    user = await auth.user_from_access_token(_access_token(request, bearer))
+    await _admit(request, user.id)
     return user
 
 
+async def current_owner(
+    request: Request,
+    auth: AuthServiceDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> UserRef:
+    """As `current_user`, for routes that need only the id: the same checks, a lighter query."""
+    owner = await auth.owner_from_access_token(_access_token(request, bearer))
+    await _admit(request, owner.id)
+    return owner
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentOwner = Annotated[UserRef, Depends(current_owner)]

@@ -28,7 +28,7 @@ _429: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_dispatcher(request: Request) -> OutboxDispatcher | None:
+async def get_dispatcher(request: Request) -> OutboxDispatcher | None:
     dispatcher: OutboxDispatcher | None = request.app.state.email_dispatcher
     return dispatcher
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, StringConstraints
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentOwner, SessionDep
 from app.core.clock import utcnow
 from app.core.exceptions import UnsupportedMediaType
 from app.models.task import (
@@ -43,7 +43,7 @@ _IMPORT_BODY: dict[str, Any] = {
 }
 
 
-def get_task_service(session: SessionDep) -> TaskService:
+async def get_task_service(session: SessionDep) -> TaskService:
     return TaskService(session)
 
 
@@ -62,7 +62,7 @@ def _location(task_id: uuid.UUID) -> str:
 
 @router.get("/tasks", response_model=TaskList, responses=_401)
 async def list_tasks(
-    user: CurrentUser,
+    user: CurrentOwner,
     tasks: TaskServiceDep,
     status_: Annotated[Status, Query(alias="status")] = "all",
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -89,8 +89,8 @@ async def list_tasks(
         offset=offset,
     )
     items, total = await tasks.page(user, query)
-    return TaskList(
-        items=[TaskPublic.from_task(t) for t in items], total=total, limit=limit, offset=offset
+    return TaskList.model_validate(
+        {"items": items, "total": total, "limit": limit, "offset": offset}
     )
 
 
@@ -98,7 +98,7 @@ async def list_tasks(
     "/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskPublic, responses=_401
 )
 async def create_task(
-    body: TaskCreate, response: Response, user: CurrentUser, tasks: TaskServiceDep
+    body: TaskCreate, response: Response, user: CurrentOwner, tasks: TaskServiceDep
 ) -> TaskPublic:
     """Create a task; `Location` names it."""
     task = await tasks.create(user, body)
@@ -108,7 +108,7 @@ async def create_task(
 
 @router.get("/tasks/export", responses={**_401, 200: {"content": {"text/csv": {}}}})
 async def export_tasks(
-    user: CurrentUser, tasks: TaskServiceDep, format: Literal["json", "csv"] = "json"
+    user: CurrentOwner, tasks: TaskServiceDep, format: Literal["json", "csv"] = "json"
 ) -> StreamingResponse:
     """All of the user's tasks as a JSON or CSV download, streamed."""
     rows = tasks.export_stream(user)
@@ -132,7 +132,7 @@ async def export_tasks(
     responses={**_401, 415: {"description": "Neither JSON nor CSV"}},
     openapi_extra=_IMPORT_BODY,
 )
-async def import_tasks(request: Request, user: CurrentUser, tasks: TaskServiceDep) -> ImportResult:
+async def import_tasks(request: Request, user: CurrentOwner, tasks: TaskServiceDep) -> ImportResult:
     """Import an export (JSON, or CSV as text/csv): every row valid, or nothing is stored."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -146,13 +146,13 @@ async def import_tasks(request: Request, user: CurrentUser, tasks: TaskServiceDe
 
 
 @router.post("/tasks/bulk", response_model=BulkResult, responses=_401)
-async def bulk_tasks(body: BulkAction, user: CurrentUser, tasks: TaskServiceDep) -> BulkResult:
+async def bulk_tasks(body: BulkAction, user: CurrentOwner, tasks: TaskServiceDep) -> BulkResult:
     """Complete, reopen or delete many tasks; ids that are not the user's are ignored."""
     return BulkResult(affected=await tasks.bulk(user, body.ids, body.action))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, responses={**_401, **_404})
-async def get_task(task_id: uuid.UUID, user: CurrentUser, tasks: TaskServiceDep) -> TaskPublic:
+async def get_task(task_id: uuid.UUID, user: CurrentOwner, tasks: TaskServiceDep) -> TaskPublic:
     """One of the user's tasks."""
     return TaskPublic.from_task(await tasks.get(user, task_id))
 
@@ -162,7 +162,7 @@ async def update_task(
     task_id: uuid.UUID,
     body: TaskUpdate,
     response: Response,
-    user: CurrentUser,
+    user: CurrentOwner,
     tasks: TaskServiceDep,
 ) -> TaskPublic:
     """Change fields; completing a recurring task answers the next one in `X-Next-Task-ID`."""
@@ -175,13 +175,13 @@ async def update_task(
 @router.delete(
     "/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**_401, **_404}
 )
-async def delete_task(task_id: uuid.UUID, user: CurrentUser, tasks: TaskServiceDep) -> Response:
+async def delete_task(task_id: uuid.UUID, user: CurrentOwner, tasks: TaskServiceDep) -> Response:
     """Delete one of the user's tasks."""
     await tasks.delete(user, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/tags", response_model=list[TagCount], responses=_401)
-async def list_tags(user: CurrentUser, tasks: TaskServiceDep) -> list[TagCount]:
+async def list_tags(user: CurrentOwner, tasks: TaskServiceDep) -> list[TagCount]:
     """The user's tags with the number of tasks carrying each, most used first."""
     return [TagCount(name=name, count=count) for name, count in await tasks.tag_counts(user)]

@@ -9,6 +9,7 @@ leak does not hand out live sessions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import uuid
@@ -120,8 +121,29 @@ def create_access_token(
     return jwt.encode(payload, secret, algorithm=_JWT_ALGORITHM), int(lifetime.total_seconds())
 
 
+# Tokens whose signature and claims were verified, by (secret, token): every authenticated
+# request carries one, and re-verifying the HMAC and re-parsing the JSON of the same string
+# is a measurable share of a request (docs/benchmarks.md). Expiry is still checked on every
+# use. Bounded: the oldest entries go first once it is full.
+_VERIFIED_MAX = 4096
+_verified: dict[tuple[str, str], AccessClaims] = {}
+
+
 def decode_access_token(token: str, secret: str) -> AccessClaims:
     """Verify signature, algorithm, expiry and type; raise InvalidToken on any failure."""
+    claims = _verified.get((secret, token))
+    if claims is None:
+        claims = _verify_access_token(token, secret)
+        if len(_verified) >= _VERIFIED_MAX:
+            with contextlib.suppress(StopIteration, RuntimeError):
+                _verified.pop(next(iter(_verified)), None)
+        _verified[(secret, token)] = claims
+    if claims.expires_at <= utcnow():
+        raise InvalidToken("expired")
+    return claims
+
+
+def _verify_access_token(token: str, secret: str) -> AccessClaims:
     try:
         payload = jwt.decode(
             token,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -37,6 +38,13 @@ class User(SQLModel, table=True):
         default_factory=utcnow,
         sa_type=DateTime(timezone=True),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """Whose request this is, for routes that need no more than the id (the task routes)."""
+
+    id: uuid.UUID
 
 
 class RefreshToken(SQLModel, table=True):

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import UnaryExpression
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from app.core.clock import as_utc, utcnow
 from app.core.exceptions import InvalidInput, NotFound
@@ -41,7 +42,6 @@ from app.models.task import (
     TaskImportRow,
     TaskUpdate,
 )
-from app.models.user import User
 from app.services.recurrence import next_due
 
 Status = Literal["all", "active", "completed"]
@@ -62,6 +62,13 @@ BulkActionName = Literal["complete", "reopen", "delete"]
 # Declaration order is rank order: none < low < medium < high.
 _PRIORITY_RANK = {priority.value: rank for rank, priority in enumerate(Priority)}
 _ANCHORED = (Recurrence.monthly, Recurrence.yearly)
+
+
+class Owner(Protocol):
+    """Whose tasks: a `User`, or the lighter `UserRef` the task routes authenticate to."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
 
 
 class TaskNotFound(NotFound):
@@ -95,6 +102,113 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides the SQL of a list request, as opposed to the values bound into it."""
+
+    postgres: bool
+    status: Status
+    priorities: bool
+    tags: int
+    search: bool
+    due_before: bool
+    due_after: bool
+    overdue: bool
+    sort: Sort
+
+
+_tasks = SQLModel.metadata.tables["tasks"]
+# Exactly the fields of TaskPublic, so a row maps onto the response without an ORM object.
+_PUBLIC_COLUMNS = [
+    _tasks.c[name]
+    for name in (
+        "id",
+        "title",
+        "description",
+        "priority",
+        "tags",
+        "due_at",
+        "recurrence",
+        "completed",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    )
+]
+_STATEMENTS: dict[_Shape, tuple[Select[Any], Select[Any]]] = {}
+_STATEMENTS_MAX = 512
+
+
+def _order(sort: str) -> list[UnaryExpression[Any]]:
+    c = _tasks.c
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    keys: list[Any]
+    if name == "priority":
+        keys = [case(_PRIORITY_RANK, value=c.priority, else_=0)]
+    elif name == "title":
+        # Case-insensitive, then the exact text so equal-ignoring-case titles stay stable.
+        keys = [func.lower(c.title), c.title]
+    else:
+        keys = [c[name]]
+    ordered = [key.desc() if descending else key.asc() for key in keys]
+    if name == "due_at":
+        # Tasks without a due date go last whichever way the list is sorted.
+        ordered = [key.nulls_last() for key in ordered]
+    # Ties: newest first, then id, so pages never overlap or skip.
+    if name == "created_at":
+        tie = c.id.desc() if descending else c.id.asc()
+        return [*ordered, tie]
+    return [*ordered, c.created_at.desc(), c.id.desc()]
+
+
+def _build_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
+    c = _tasks.c
+    conditions: list[ColumnElement[bool]] = [c.user_id == bindparam("user_id")]
+    if shape.status == "active":
+        conditions.append(c.completed == false())
+    elif shape.status == "completed":
+        conditions.append(c.completed == true())
+    if shape.priorities:
+        conditions.append(c.priority.in_(bindparam("priorities", expanding=True)))
+    if shape.tags and shape.postgres:
+        # `@>` is what the GIN index on tags answers; typed as the column's varchar(32)[]
+        # because there is no varchar[] @> text[] operator.
+        tag_array = postgresql.ARRAY(String(TAG_MAX_LENGTH))
+        conditions.append(
+            type_coerce(c.tags, tag_array).contains(
+                cast(bindparam("tags", type_=tag_array), tag_array)
+            )
+        )
+    elif shape.tags:
+        for i in range(shape.tags):
+            elements = func.json_each(c.tags).table_valued("value")
+            conditions.append(
+                exists().select_from(elements).where(elements.c.value == bindparam(f"tag_{i}"))
+            )
+    if shape.search:
+        pattern = bindparam("pattern", type_=String())
+        conditions.append(
+            or_(c.title.ilike(pattern, escape="\\"), c.description.ilike(pattern, escape="\\"))
+        )
+    if shape.due_before:
+        conditions.append(c.due_at < bindparam("due_before"))
+    if shape.due_after:
+        conditions.append(c.due_at >= bindparam("due_after"))
+    if shape.overdue:
+        conditions.append(c.completed == false())
+        conditions.append(c.due_at < bindparam("now"))
+    page = (
+        select(*_PUBLIC_COLUMNS)
+        .where(*conditions)
+        .order_by(*_order(shape.sort))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(_tasks).where(*conditions)
+    return page, count
+
+
 class TaskService:
     """Everything a user can do with their tasks; every query is scoped to that user."""
 
@@ -107,7 +221,7 @@ class TaskService:
 
     # ------------------------------------------------------------ reading
 
-    async def get(self, user: User, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
+    async def get(self, user: Owner, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
         """The user's task; another user's task is indistinguishable from a missing one."""
         statement = select(Task).where(col(Task.id) == task_id, col(Task.user_id) == user.id)
         if for_update:
@@ -118,90 +232,84 @@ class TaskService:
             raise TaskNotFound()
         return task
 
-    async def page(self, user: User, query: TaskQuery) -> tuple[Sequence[Task], int]:
-        """One page of tasks and the total matching count (two queries, nothing per row)."""
-        items = (await self.session.scalars(self.page_statement(user, query))).all()
-        total = await self.session.scalar(self.count_statement(user, query))
+    async def page(self, user: Owner, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
+        """One page of tasks (as TaskPublic fields) and the total matching count.
+
+        At most two statements, nothing per row. The count is skipped when the page itself
+        proves the total: a page shorter than `limit` is the last one, so the total is
+        `offset + len(page)` (an empty page past the end still needs the count).
+        """
+        page, count, params = self._statements(user, query)
+        result = await self.session.execute(page, params)
+        items = [dict(row) for row in result.mappings()]
+        if len(items) < query.limit and (items or query.offset == 0):
+            return items, query.offset + len(items)
+        total = (await self.session.execute(count, params)).scalar()
         return items, int(total or 0)
 
-    def page_statement(self, user: User, query: TaskQuery) -> Select[Task]:
-        """The SQL of one page (public so the query plan can be shown, see docs/query-plans.md)."""
-        return (
-            select(Task)
-            .where(*self._conditions(user, query))
-            .order_by(*self._order(query.sort))
-            .limit(query.limit)
-            .offset(query.offset)
-        )
+    def page_statement(self, user: Owner, query: TaskQuery) -> Select[Any]:
+        """The SQL of one page, values bound (public so the query plan can be shown, see
+        docs/query-plans.md)."""
+        page, _, params = self._statements(user, query)
+        return page.params(params)
 
-    def count_statement(self, user: User, query: TaskQuery) -> Select[int]:
-        """The SQL counting every task that matches the page's filters."""
-        return select(func.count()).select_from(Task).where(*self._conditions(user, query))
+    def count_statement(self, user: Owner, query: TaskQuery) -> Select[Any]:
+        """The SQL counting every task that matches the page's filters, values bound."""
+        _, count, params = self._statements(user, query)
+        return count.params(params)
 
-    def _conditions(self, user: User, query: TaskQuery) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [col(Task.user_id) == user.id]
-        if query.status == "active":
-            conditions.append(col(Task.completed) == false())
-        elif query.status == "completed":
-            conditions.append(col(Task.completed) == true())
-        if query.priorities:
-            conditions.append(col(Task.priority).in_([p.value for p in query.priorities]))
-        tags = [tag.strip().lower() for tag in query.tags if tag.strip()]
-        if tags:
-            conditions.append(self._has_all_tags(sorted(set(tags))))
+    def _statements(
+        self, user: Owner, query: TaskQuery
+    ) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+        """The page and count statements for the query's shape, and the values to bind.
+
+        Statements are built once per shape (which filters, which sort, which engine) and
+        reused with bound values: building a SQLAlchemy statement and its cache key costs more
+        CPU than running it (docs/benchmarks.md).
+        """
+        postgres = self._postgres
+        tags = sorted({tag.strip().lower() for tag in query.tags if tag.strip()})
         needle = (query.q or "").strip()
-        if needle:
-            pattern = f"%{_escape_like(needle)}%"
-            conditions.append(
-                or_(
-                    col(Task.title).ilike(pattern, escape="\\"),
-                    col(Task.description).ilike(pattern, escape="\\"),
-                )
-            )
-        if query.due_before is not None:
-            conditions.append(col(Task.due_at) < as_utc(query.due_before))
-        if query.due_after is not None:
-            conditions.append(col(Task.due_at) >= as_utc(query.due_after))
-        if query.overdue:
-            conditions.append(col(Task.completed) == false())
-            conditions.append(col(Task.due_at) < utcnow())
-        return conditions
-
-    def _has_all_tags(self, tags: list[str]) -> ColumnElement[bool]:
-        if self._postgres:
-            # `@>` is what the GIN index on tags answers.
-            column = type_coerce(col(Task.tags), postgresql.ARRAY(String(TAG_MAX_LENGTH)))
-            # Typed as the column's varchar(32)[]: there is no varchar[] @> text[] operator.
-            wanted = cast(postgresql.array(tags), postgresql.ARRAY(String(TAG_MAX_LENGTH)))
-            return column.contains(wanted)
-        elements = func.json_each(col(Task.tags)).table_valued("value")
-        return and_(
-            *(exists().select_from(elements).where(elements.c.value == tag) for tag in tags)
+        shape = _Shape(
+            postgres=postgres,
+            status=query.status,
+            priorities=bool(query.priorities),
+            tags=(1 if tags else 0) if postgres else len(tags),
+            search=bool(needle),
+            due_before=query.due_before is not None,
+            due_after=query.due_after is not None,
+            overdue=query.overdue,
+            sort=query.sort,
         )
+        statements = _STATEMENTS.get(shape)
+        if statements is None:
+            statements = _build_statements(shape)
+            if len(_STATEMENTS) >= _STATEMENTS_MAX:
+                _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
+            _STATEMENTS[shape] = statements
+        params: dict[str, Any] = {
+            "user_id": user.id,
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+        if query.priorities:
+            params["priorities"] = [p.value for p in query.priorities]
+        if tags:
+            if postgres:
+                params["tags"] = tags
+            else:
+                params.update({f"tag_{i}": tag for i, tag in enumerate(tags)})
+        if needle:
+            params["pattern"] = f"%{_escape_like(needle)}%"
+        if query.due_before is not None:
+            params["due_before"] = as_utc(query.due_before)
+        if query.due_after is not None:
+            params["due_after"] = as_utc(query.due_after)
+        if query.overdue:
+            params["now"] = utcnow()
+        return statements[0], statements[1], params
 
-    @staticmethod
-    def _order(sort: str) -> list[UnaryExpression[Any]]:
-        descending = sort.startswith("-")
-        name = sort.lstrip("-")
-        keys: list[Any]
-        if name == "priority":
-            keys = [case(_PRIORITY_RANK, value=col(Task.priority), else_=0)]
-        elif name == "title":
-            # Case-insensitive, then the exact text so equal-ignoring-case titles stay stable.
-            keys = [func.lower(col(Task.title)), col(Task.title)]
-        else:
-            keys = [col(getattr(Task, name))]
-        ordered = [key.desc() if descending else key.asc() for key in keys]
-        if name == "due_at":
-            # Tasks without a due date go last whichever way the list is sorted.
-            ordered = [key.nulls_last() for key in ordered]
-        # Ties: newest first, then id, so pages never overlap or skip.
-        if name == "created_at":
-            tie = col(Task.id).desc() if descending else col(Task.id).asc()
-            return [*ordered, tie]
-        return [*ordered, col(Task.created_at).desc(), col(Task.id).desc()]
-
-    async def tag_counts(self, user: User) -> list[tuple[str, int]]:
+    async def tag_counts(self, user: Owner) -> list[tuple[str, int]]:
         """Every tag the user has used, with how many of their tasks carry it."""
         # A set-returning function over each row's own tags (implicitly LATERAL on both engines).
         if self._postgres:
@@ -220,7 +328,7 @@ class TaskService:
         )
         return [(str(name), int(n)) for name, n in rows.all()]
 
-    async def export_stream(self, user: User) -> AsyncIterator[Task]:
+    async def export_stream(self, user: Owner) -> AsyncIterator[Task]:
         """All of the user's tasks, oldest first, fetched in batches rather than all at once."""
         result = await self.session.stream_scalars(
             select(Task)
@@ -233,7 +341,7 @@ class TaskService:
 
     # ------------------------------------------------------------ writing
 
-    async def create(self, user: User, data: TaskCreate) -> Task:
+    async def create(self, user: Owner, data: TaskCreate) -> Task:
         """Store a new task for the user."""
         now = utcnow()
         task = Task(
@@ -253,7 +361,7 @@ class TaskService:
         return task
 
     async def update(
-        self, user: User, task_id: uuid.UUID, data: TaskUpdate
+        self, user: Owner, task_id: uuid.UUID, data: TaskUpdate
     ) -> tuple[Task, Task | None]:
         """Apply the fields sent; completing a recurring task also returns its next occurrence."""
         task = await self.get(user, task_id, for_update=True)
@@ -315,13 +423,13 @@ class TaskService:
         self.session.add(following)
         return following
 
-    async def delete(self, user: User, task_id: uuid.UUID) -> None:
+    async def delete(self, user: Owner, task_id: uuid.UUID) -> None:
         """Delete one of the user's tasks."""
         task = await self.get(user, task_id)
         await self.session.delete(task)
         await self.session.commit()
 
-    async def bulk(self, user: User, ids: Sequence[uuid.UUID], action: BulkActionName) -> int:
+    async def bulk(self, user: Owner, ids: Sequence[uuid.UUID], action: BulkActionName) -> int:
         """Apply an action to those of `ids` that are the user's; returns how many changed."""
         wanted = list(dict.fromkeys(ids))
         owned = and_(col(Task.user_id) == user.id, col(Task.id).in_(wanted))
@@ -353,7 +461,7 @@ class TaskService:
         await self.session.commit()
         return affected
 
-    async def import_rows(self, user: User, rows: Sequence[TaskImportRow]) -> int:
+    async def import_rows(self, user: Owner, rows: Sequence[TaskImportRow]) -> int:
         """Store every row as a new task of the user, in one transaction."""
         now = utcnow()
         for row in rows:

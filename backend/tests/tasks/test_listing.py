@@ -212,7 +212,7 @@ async def test_list_needs_authentication(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/tasks")).status_code == 401
 
 
-async def test_a_filtered_page_is_one_query_plus_one_count(seeded: Api, app: Any) -> None:
+def record_task_statements(app: Any) -> tuple[list[str], Any]:
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -221,10 +221,47 @@ async def test_a_filtered_page_is_one_query_plus_one_count(seeded: Api, app: Any
 
     engine = app.state.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
+    return statements, lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_filtered_page_is_one_query_plus_one_count_at_most(seeded: Api, app: Any) -> None:
+    statements, stop = record_task_statements(app)
     try:
+        # A full page with more behind it: the page, then the count.
+        full = await seeded.list(tag=["home"], status="active", sort="priority", limit=1)
+        assert [i["title"] for i in full["items"]] == titles(1)
+        assert full["total"] == 2
+        assert len(statements) == 2, statements
+        assert sum("count(" in s.lower() for s in statements) == 1
+        statements.clear()
+        # A short page is the last one: it proves the total, so no count is run.
         page = await seeded.list(tag=["home"], q="m", status="active", sort="priority", limit=100)
+        assert [i["title"] for i in page["items"]] == titles(1, 3)
+        assert page["total"] == 2
+        assert len(statements) == 1, statements
+        statements.clear()
+        # A short last page after an offset: the total is offset + rows.
+        tail = await seeded.list(sort="created_at", limit=4, offset=4)
+        assert [i["title"] for i in tail["items"]] == titles(5, 6)
+        assert tail["total"] == 6
+        assert len(statements) == 1, statements
+        statements.clear()
+        # Past the end the page is empty and proves nothing: the count says how many.
+        beyond = await seeded.list(limit=5, offset=50)
+        assert beyond["items"] == []
+        assert beyond["total"] == 6
+        assert len(statements) == 2, statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert [i["title"] for i in page["items"]] == titles(1, 3)
-    assert len(statements) == 2, statements
-    assert sum("count(" in s.lower() for s in statements) == 1
+        stop()
+
+
+async def test_the_total_counts_only_the_users_own_matching_tasks(
+    seeded: Api, bob: Api, app: Any
+) -> None:
+    # Bob has look-alikes of Alice's six rows, and one more.
+    await bob.create(title="Bob's home task", tags=["home"])
+    assert (await seeded.list(tag=["home"], limit=1))["total"] == 3
+    assert (await bob.list(tag=["home"], limit=1))["total"] == 4
+    assert (await bob.list(tag=["home"], limit=10))["total"] == 4
+    empty = await bob.list(tag=["nothing-like-this"])
+    assert empty == {"items": [], "total": 0, "limit": 50, "offset": 0}

@@ -1,6 +1,6 @@
 """Profile a workload with py-spy (sampling, out of process): where does a request's time go?
 
-    python profile.py list [--live] [--seconds 15]
+    python pyspy.py list [--live] [--seconds 15]
 
 Starts one worker on SQLite (or PostgreSQL with --postgres), seeds users and tasks, samples the
 worker with `py-spy record` while the workload runs, then prints the functions with the most
