@@ -22,7 +22,7 @@ from typing import Any
 
 import uvloop
 
-from servers import BENCH_SECRET, create_database, drop_database
+from servers import BENCH_SECRET, backend_dir, create_database, drop_database
 
 PASSWORD = "bench password 2026 correct horse"
 
@@ -170,7 +170,7 @@ def main() -> int:
     parser.add_argument("--path", default="/api/v1/tasks?limit=20")
     parser.add_argument("--profile", choices=["cumulative", "tottime"], help="cProfile instead")
     args = parser.parse_args()
-    sys.path.insert(0, os.environ.get("BENCH_BACKEND_DIR", os.path.join(os.path.dirname(__file__), "..", "backend")))
+    sys.path.insert(0, str(backend_dir()))
     asyncio.run(main_async(args), loop_factory=uvloop.new_event_loop)
     return 0
 
