@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from app.api import auth, health, metrics, password_reset, tasks, testing
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.core.errors import UnhandledErrorMiddleware, register_error_handlers
 from app.core.metrics import Metrics
 from app.core.middleware import install_middleware
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine, app.state.sessionmaker)
         app.state.limiter = RateLimiter(settings, app.state.metrics)
         email_backend = create_backend(settings)
         app.state.email_service = EmailService(settings, email_backend)

@@ -30,8 +30,22 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def read_only(request: Request) -> None:
+    """A route dependency (`dependencies=[ReadOnly]`): the route's session opens no transaction.
+
+    Route dependencies are solved before the route's parameters, so `get_session` sees it.
+    Only for routes that run nothing but independent SELECTs (see create_read_sessionmaker).
+    """
+    request.state.read_only = True
+
+
+ReadOnly = Depends(read_only)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    state = request.app.state
+    maker = state.read_sessionmaker if getattr(request.state, "read_only", False) else None
+    async with (maker or state.sessionmaker)() as session:
         try:
             yield session
         except BaseException:

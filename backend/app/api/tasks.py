@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, StringConstraints
 
-from app.api.deps import CurrentOwner, SessionDep
+from app.api.deps import CurrentOwner, ReadOnly, SessionDep
 from app.core.clock import utcnow
 from app.core.exceptions import UnsupportedMediaType
 from app.models.task import (
@@ -60,7 +60,7 @@ def _location(task_id: uuid.UUID) -> str:
     return f"/api/v1/tasks/{task_id}"
 
 
-@router.get("/tasks", response_model=TaskList, responses=_401)
+@router.get("/tasks", response_model=TaskList, responses=_401, dependencies=[ReadOnly])
 async def list_tasks(
     user: CurrentOwner,
     tasks: TaskServiceDep,
@@ -151,7 +151,12 @@ async def bulk_tasks(body: BulkAction, user: CurrentOwner, tasks: TaskServiceDep
     return BulkResult(affected=await tasks.bulk(user, body.ids, body.action))
 
 
-@router.get("/tasks/{task_id}", response_model=TaskPublic, responses={**_401, **_404})
+@router.get(
+    "/tasks/{task_id}",
+    response_model=TaskPublic,
+    responses={**_401, **_404},
+    dependencies=[ReadOnly],
+)
 async def get_task(task_id: uuid.UUID, user: CurrentOwner, tasks: TaskServiceDep) -> TaskPublic:
     """One of the user's tasks."""
     return TaskPublic.from_task(await tasks.get(user, task_id))
@@ -181,7 +186,7 @@ async def delete_task(task_id: uuid.UUID, user: CurrentOwner, tasks: TaskService
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/tags", response_model=list[TagCount], responses=_401)
+@router.get("/tags", response_model=list[TagCount], responses=_401, dependencies=[ReadOnly])
 async def list_tags(user: CurrentOwner, tasks: TaskServiceDep) -> list[TagCount]:
     """The user's tags with the number of tasks carrying each, most used first."""
     return [TagCount(name=name, count=count) for name, count in await tasks.tag_counts(user)]

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=100)
     db_pool_recycle_seconds: int = Field(default=300, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_ping_idle_seconds: float = Field(default=10.0, ge=0)
     db_echo: bool = False
 
     # --- auth ---

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -83,23 +85,52 @@ def normalize_database_url(raw: str) -> DatabaseTarget:
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the engine the app uses; pool settings apply to PostgreSQL only."""
     target = normalize_database_url(settings.database_url)
-    kwargs: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
     if target.is_sqlite:
+        # A local file: its connections cannot go stale, so nothing is pinged.
         _ensure_sqlite_directory(target.url)
         connect_args = {**target.connect_args, "timeout": 30}
-        engine = create_async_engine(target.url, connect_args=connect_args, **kwargs)
+        engine = create_async_engine(target.url, connect_args=connect_args, echo=settings.db_echo)
         _configure_sqlite(engine)
         return engine
     connect_args = {**target.connect_args, "server_settings": {"application_name": "todo-api"}}
-    return create_async_engine(
+    engine = create_async_engine(
         target.url,
         connect_args=connect_args,
+        echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=settings.db_pool_timeout_seconds,
-        **kwargs,
     )
+    _ping_idle_connections(engine, settings.db_ping_idle_seconds)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only if it sat idle for more than `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: one more round trip and about 5 % of
+    a request's CPU (docs/benchmarks.md). A connection returned to the pool moments ago is
+    as good as a pinged one; one that sat idle may have been dropped by the server (Neon
+    suspends idle computes, see docs/deployment/neon.md) and is pinged, and replaced if the
+    ping fails, before a request gets it. A connection that dies while busy fails its request
+    with a 503, and SQLAlchemy then recycles every connection of the pool.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def _ensure_sqlite_directory(url: URL) -> None:
@@ -126,3 +157,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_sessionmaker(
+    engine: AsyncEngine, ordinary: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read: no transaction around their statements.
+
+    On PostgreSQL a transaction costs a BEGIN and a ROLLBACK round trip around the request's
+    one or two SELECTs. A read-only route's statements each see a committed state of their
+    own, which is all a page of tasks needs. SQLite never opens a transaction for a SELECT,
+    so it keeps the ordinary sessions.
+    """
+    if engine.dialect.name != "postgresql":
+        return ordinary
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )
