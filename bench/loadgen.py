@@ -38,6 +38,7 @@ class Recorder:
 
     latencies: list[float] = field(default_factory=list)
     by_op: dict[str, int] = field(default_factory=dict)
+    op_latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     measuring: bool = False
     completed: int = 0  # every answered request, warm-up included (for CPU per request)
@@ -48,6 +49,7 @@ class Recorder:
             return
         self.latencies.append(latency)
         self.by_op[op] = self.by_op.get(op, 0) + 1
+        self.op_latencies.setdefault(op, []).append(latency)
         if not ok:
             key = f"{op}:{what}"
             self.errors[key] = self.errors.get(key, 0) + 1
@@ -76,6 +78,14 @@ def summarize(rec: Recorder, seconds: float) -> dict[str, Any]:
         "error_rate": round(errors / total, 5) if total else 0.0,
         "error_kinds": dict(rec.errors),
         "by_op": dict(rec.by_op),
+        "by_op_ms": {
+            op: {
+                "p50": round(percentile(sorted(v), 0.50) * 1000, 2),
+                "p99": round(percentile(sorted(v), 0.99) * 1000, 2),
+                "max": round(max(v) * 1000, 2),
+            }
+            for op, v in rec.op_latencies.items()
+        },
     }
 
 

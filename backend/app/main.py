@@ -13,7 +13,12 @@ from fastapi.routing import APIRoute
 from app.api import auth, health, metrics, password_reset, tasks, testing
 from app.core.config import Settings, load_settings
 from app.core.csrf import CsrfMiddleware
-from app.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from app.core.db import (
+    create_connection_gate,
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from app.core.errors import UnhandledErrorMiddleware, register_error_handlers
 from app.core.metrics import Metrics
 from app.core.middleware import install_middleware
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine, app.state.sessionmaker)
+        app.state.db_gate = create_connection_gate(engine, settings)
         app.state.limiter = RateLimiter(settings, app.state.metrics)
         email_backend = create_backend(settings)
         app.state.email_service = EmailService(settings, email_backend)

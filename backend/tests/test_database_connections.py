@@ -16,7 +16,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from app.core.db import ConnectionGate
 from tests.conftest import AppFactory, bearer, client_for, is_postgres, requires_postgres, signup
 
 
@@ -113,4 +115,82 @@ async def test_a_connection_that_dies_while_in_use_fails_one_request_cleanly(
         assert failed.status_code == 503, failed.text
         assert failed.json()["detail"]
         assert "Retry-After" in failed.headers
+        assert (await client.get("/api/v1/tasks", headers=headers)).status_code == 200
+
+
+async def test_the_connection_gate_serves_waiters_first_come_first_served() -> None:
+    gate = ConnectionGate(1, timeout=5)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def request(name: str) -> None:
+        async with gate.slot():
+            order.append(name)
+            await release.wait()
+
+    first = asyncio.create_task(request("first"))
+    await asyncio.sleep(0)
+    waiters = [asyncio.create_task(request(f"waiter {i}")) for i in range(3)]
+    await asyncio.sleep(0.01)
+    release.set()
+    # A newcomer arriving just as the slot frees must queue behind those already waiting.
+    late = asyncio.create_task(request("newcomer"))
+    await asyncio.gather(first, *waiters, late)
+    assert order == ["first", "waiter 0", "waiter 1", "waiter 2", "newcomer"]
+
+
+async def test_waiting_longer_than_the_pool_timeout_is_the_pools_timeout_error() -> None:
+    gate = ConnectionGate(1, timeout=0.05)
+    async with gate.slot():
+        with pytest.raises(PoolTimeoutError):
+            async with gate.slot():
+                pass
+    async with gate.slot():  # the slot was given back
+        pass
+
+
+async def test_the_gate_has_a_slot_for_every_connection_the_pool_can_open(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory(db_pool_size=3, db_max_overflow=4)
+    expected = 3 + 4 if is_postgres() else 5 + 10  # SQLite keeps SQLAlchemy's default pool
+    assert app.state.db_gate.slots == expected
+
+
+async def test_a_request_waits_for_a_free_connection_and_then_succeeds(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory()
+    async with client_for(app) as client:
+        headers = bearer(await signup(client, "queue@example.com"))
+        gate = app.state.db_gate
+        held = [gate.slot() for _ in range(gate.slots)]
+        for slot in held:
+            await slot.__aenter__()
+        pending = asyncio.create_task(client.get("/api/v1/tasks", headers=headers))
+        await asyncio.sleep(0.2)
+        assert not pending.done()  # queued at the gate, not failed
+        await held[0].__aexit__(None, None, None)
+        assert (await pending).status_code == 200
+        for slot in held[1:]:
+            await slot.__aexit__(None, None, None)
+
+
+async def test_a_request_that_cannot_get_a_connection_in_time_is_a_503(
+    app_factory: AppFactory,
+) -> None:
+    app = await app_factory(db_pool_timeout_seconds=0.2)
+    async with client_for(app) as client:
+        headers = bearer(await signup(client, "busy-gate@example.com"))
+        gate = app.state.db_gate
+        held = [gate.slot() for _ in range(gate.slots)]
+        for slot in held:
+            await slot.__aenter__()
+        try:
+            response = await client.get("/api/v1/tasks", headers=headers)
+        finally:
+            for slot in held:
+                await slot.__aexit__(None, None, None)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
         assert (await client.get("/api/v1/tasks", headers=headers)).status_code == 200

@@ -45,7 +45,7 @@ ReadOnly = Depends(read_only)
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     state = request.app.state
     maker = state.read_sessionmaker if getattr(request.state, "read_only", False) else None
-    async with (maker or state.sessionmaker)() as session:
+    async with state.db_gate.slot(), (maker or state.sessionmaker)() as session:
         try:
             yield session
         except BaseException:
