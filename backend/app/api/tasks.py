@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from app.api.deps import CurrentOwner, ReadOnly, SessionDep
 from app.core.clock import utcnow
@@ -60,37 +60,41 @@ def _location(task_id: uuid.UUID) -> str:
     return f"/api/v1/tasks/{task_id}"
 
 
+class ListParams(BaseModel):
+    """The query string of GET /tasks, validated in one pass (one model, not ten parameters)."""
+
+    status: Status = "all"
+    priority: list[Priority] | None = None
+    tag: list[TagName] | None = None
+    q: SearchText | None = None
+    due_before: AwareDatetime | None = None
+    due_after: AwareDatetime | None = None
+    overdue: bool = False
+    sort: Sort = "-created_at"
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
 @router.get("/tasks", response_model=TaskList, responses=_401, dependencies=[ReadOnly])
 async def list_tasks(
-    user: CurrentOwner,
-    tasks: TaskServiceDep,
-    status_: Annotated[Status, Query(alias="status")] = "all",
-    priority: Annotated[list[Priority] | None, Query()] = None,
-    tag: Annotated[list[TagName] | None, Query()] = None,
-    q: Annotated[SearchText | None, Query()] = None,
-    due_before: Annotated[AwareDatetime | None, Query()] = None,
-    due_after: Annotated[AwareDatetime | None, Query()] = None,
-    overdue: bool = False,
-    sort: Sort = "-created_at",
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    user: CurrentOwner, tasks: TaskServiceDep, params: Annotated[ListParams, Query()]
 ) -> TaskList:
     """A filtered, sorted page of the user's tasks, with the total that match."""
     query = TaskQuery(
-        status=status_,
-        priorities=tuple(priority or ()),
-        tags=tuple(tag or ()),
-        q=q,
-        due_before=due_before,
-        due_after=due_after,
-        overdue=overdue,
-        sort=sort,
-        limit=limit,
-        offset=offset,
+        status=params.status,
+        priorities=tuple(params.priority or ()),
+        tags=tuple(params.tag or ()),
+        q=params.q,
+        due_before=params.due_before,
+        due_after=params.due_after,
+        overdue=params.overdue,
+        sort=params.sort,
+        limit=params.limit,
+        offset=params.offset,
     )
     items, total = await tasks.page(user, query)
     return TaskList.model_validate(
-        {"items": items, "total": total, "limit": limit, "offset": offset}
+        {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
     )
 
 
