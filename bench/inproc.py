@@ -176,7 +176,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=35)
     parser.add_argument("--path", default="/api/v1/tasks?limit=20")
-    parser.add_argument("--profile", choices=["calls", "cumulative", "tottime"], help="cProfile instead")
+    parser.add_argument(
+        "--profile", choices=["calls", "cumulative", "tottime"], help="cProfile instead"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(backend_dir()))
     asyncio.run(main_async(args), loop_factory=uvloop.new_event_loop)

@@ -239,8 +239,16 @@ async def run_workload(
     max_requests: int = 2_000_000,
     auth_rate: float = 5.0,
     seed: int = 8,
+    think: float = 1.0,
 ) -> dict[str, Any]:
-    """Run one workload; the first `warmup` seconds are not measured."""
+    """Run one workload; the first `warmup` seconds are not measured.
+
+    `list-paced` and `mixed-paced` are `list` and `mixed` with people's pauses: each user waits
+    between 0.5 and 1.5 times `think` seconds (uniformly) after every answer before its next
+    request, and starts at a random moment of the first `think` seconds.
+    """
+    paced = name.endswith("-paced")
+    base = name.removesuffix("-paced")
     rec = Recorder()
     work = Workloads(rec, users)
     stop_at = time.perf_counter() + warmup + duration
@@ -253,10 +261,20 @@ async def run_workload(
         user = users[vu % len(users)] if users else None
         i = rng.randrange(100)
         try:
+            if paced:
+                await asyncio.sleep(rng.uniform(0, think))
             while time.perf_counter() < stop_at and issued < max_requests:
                 issued += 1
                 i += 1
-                if name == "health":
+                if paced:
+                    if base == "list":
+                        assert user is not None
+                        await work.list_page(conn, user, i)
+                    else:
+                        assert user is not None
+                        await work.mixed(conn, user, rng, i)
+                    await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+                elif name == "health":
                     await work.health(conn)
                 elif name == "ceiling":
                     await work.ceiling(conn)
@@ -317,6 +335,8 @@ async def run_workload(
     result.update(
         {"workload": name, "concurrency": concurrency, "duration_s": duration, "warmup_s": warmup}
     )
+    if paced:
+        result["think_s"] = think
     if name == "auth":
         result["target_rate"] = auth_rate
     return result

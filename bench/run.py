@@ -28,7 +28,7 @@ from population import create_tasks, create_users, tasks_available
 from servers import ROOT, WORK_DIR, Server, create_database, drop_database, start_app, start_ceiling
 
 RESULTS_DIR = ROOT / "docs" / "benchmarks"
-WORKLOADS = ("health", "list", "mixed", "auth")
+WORKLOADS = ("health", "list", "mixed", "auth", "list-paced", "mixed-paced")
 
 
 def snapshot_head() -> str:
@@ -126,7 +126,7 @@ async def run_all(
     port: int,
 ) -> None:
     for name in WORKLOADS:
-        if name in ("list", "mixed") and not has_tasks:
+        if name.startswith(("list", "mixed")) and not has_tasks:
             out["workloads"][name] = {"workload": name, "unavailable": "no tasks endpoints"}
             continue
         la = loadavg()
@@ -139,6 +139,7 @@ async def run_all(
             duration=args.duration,
             warmup=args.warmup,
             auth_rate=args.auth_rate,
+            think=args.think,
         )
         result["loadavg_before"] = la
         if result["completed_total"]:
@@ -261,6 +262,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "auth_rate": args.auth_rate,
+            "think_s": args.think,
         },
     }
     if args.soak:
@@ -296,6 +298,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--auth-rate", type=float, default=5.0)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause of a user in the -paced workloads (s)"
+    )
     parser.add_argument("--resets", type=int, default=200)
     parser.add_argument("--skip-email", action="store_true")
     parser.add_argument("--soak", type=float, default=0.0, help="soak seconds (mixed workload)")
