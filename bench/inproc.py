@@ -31,7 +31,7 @@ def _settings_env(url: str) -> None:
     os.environ.update(
         {
             "ENVIRONMENT": "test",
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             "LOG_FORMAT": "text",
             "JWT_SECRET_KEY": BENCH_SECRET,
             "RATE_LIMIT_ENABLED": "false",

@@ -41,8 +41,9 @@ def base_env(**extra: str) -> dict[str, str]:
     env.update(
         {
             "ENVIRONMENT": "test",
-            "LOG_LEVEL": "WARNING",
-            "LOG_FORMAT": "text",
+            # As deployed: an access-log line (JSON) per request, into the server's log file.
+            "LOG_LEVEL": "INFO",
+            "LOG_FORMAT": "json",
             "JWT_SECRET_KEY": BENCH_SECRET,
             "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
             "RATE_LIMIT_ENABLED": "false",
