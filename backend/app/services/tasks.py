@@ -34,6 +34,7 @@ from sqlmodel import SQLModel, col
 from app.core.clock import as_utc, utcnow
 from app.core.exceptions import InvalidInput, NotFound
 from app.models.task import (
+    MAX_TAGS,
     TAG_MAX_LENGTH,
     Priority,
     Recurrence,
@@ -284,9 +285,12 @@ class TaskService:
         statements = _STATEMENTS.get(shape)
         if statements is None:
             statements = _build_statements(shape)
-            if len(_STATEMENTS) >= _STATEMENTS_MAX:
-                _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
-            _STATEMENTS[shape] = statements
+            # Only shapes a real client sends are kept: a task carries at most MAX_TAGS tags,
+            # and a query string listing hundreds must not fill the cache with huge statements.
+            if shape.tags <= MAX_TAGS:
+                if len(_STATEMENTS) >= _STATEMENTS_MAX:
+                    _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
+                _STATEMENTS[shape] = statements
         params: dict[str, Any] = {
             "user_id": user.id,
             "limit": query.limit,

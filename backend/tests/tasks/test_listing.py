@@ -265,3 +265,21 @@ async def test_the_total_counts_only_the_users_own_matching_tasks(
     assert (await bob.list(tag=["home"], limit=10))["total"] == 4
     empty = await bob.list(tag=["nothing-like-this"])
     assert empty == {"items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+async def test_statements_are_reused_per_query_shape_and_huge_tag_lists_are_not_kept(
+    seeded: Api,
+) -> None:
+    from app.models.task import MAX_TAGS
+    from app.services import tasks as service
+
+    first = await seeded.list(tag=["home"], status="active", limit=1)
+    shapes = len(service._STATEMENTS)
+    # Other values, same shape: the same prebuilt statements, no new entry.
+    again = await seeded.list(tag=["work"], status="active", limit=2, offset=1)
+    assert len(service._STATEMENTS) == shapes
+    assert (first["total"], again["total"]) == (2, 1)
+    # More distinct tags than a task can carry: answered (nothing matches), never cached.
+    many = await seeded.list(tag=[f"tag{i}" for i in range(MAX_TAGS + 20)])
+    assert many == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert all(shape.tags <= MAX_TAGS for shape in service._STATEMENTS)
