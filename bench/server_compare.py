@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import uvloop
 
@@ -30,6 +29,7 @@ from servers import (
     _die_with_parent,
     backend_dir,
     base_env,
+    child_pids,
     create_database,
     drop_database,
     start_app,
@@ -43,17 +43,7 @@ class GranianServer(Server):
     """granian's main process supervises; the requests are served by its child processes."""
 
     def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
-                pids.append(int(entry.name))
-        return sorted(pids) or [self.proc.pid]
+        return child_pids(self.proc.pid) or [self.proc.pid]
 
 
 def start_granian(target: str, *, port: int, cwd: str, env: dict[str, str]) -> Server:

@@ -55,6 +55,22 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def child_pids(parent: int, marker: bytes = b"") -> list[int]:
+    """The processes whose parent is `parent` (and whose command line holds `marker`)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in cmdline:
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
 @dataclass
 class Server:
     """A server process (uvicorn master, or the single worker when WORKERS=1)."""
@@ -92,19 +108,7 @@ class Server:
         """The processes that serve requests: the children uvicorn spawned, or the process."""
         if self.workers == 1:
             return [self.proc.pid]
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.proc.pid and b"spawn_main" in cmdline:
-                pids.append(int(entry.name))
-        return sorted(pids)
+        return child_pids(self.proc.pid, b"spawn_main")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the serving processes (from /proc/<pid>/stat).

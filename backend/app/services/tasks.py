@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
@@ -41,6 +42,7 @@ from app.models.task import (
     Task,
     TaskCreate,
     TaskImportRow,
+    TaskPublic,
     TaskUpdate,
 )
 from app.services.recurrence import next_due
@@ -120,22 +122,7 @@ class _Shape:
 
 _tasks = SQLModel.metadata.tables["tasks"]
 # Exactly the fields of TaskPublic, so a row maps onto the response without an ORM object.
-_PUBLIC_COLUMNS = [
-    _tasks.c[name]
-    for name in (
-        "id",
-        "title",
-        "description",
-        "priority",
-        "tags",
-        "due_at",
-        "recurrence",
-        "completed",
-        "completed_at",
-        "created_at",
-        "updated_at",
-    )
-]
+_PUBLIC_COLUMNS = [_tasks.c[name] for name in TaskPublic.model_fields]
 _STATEMENTS: dict[_Shape, tuple[Select[Any], Select[Any]]] = {}
 _STATEMENTS_MAX = 512
 
@@ -185,7 +172,9 @@ def _build_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
         for i in range(shape.tags):
             elements = func.json_each(c.tags).table_valued("value")
             conditions.append(
-                exists().select_from(elements).where(elements.c.value == bindparam(f"tag_{i}"))
+                exists()
+                .select_from(elements)
+                .where(elements.c.value == bindparam(f"tag_{i}", type_=String()))
             )
     if shape.search:
         pattern = bindparam("pattern", type_=String())
@@ -203,8 +192,8 @@ def _build_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
         select(*_PUBLIC_COLUMNS)
         .where(*conditions)
         .order_by(*_order(shape.sort))
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
     )
     count = select(func.count()).select_from(_tasks).where(*conditions)
     return page, count
