@@ -16,13 +16,18 @@ Ties are broken newest first (created_at descending), then by id.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from app.models.task import Priority
+from app.models.user import UserRef
+from app.services.tasks import TaskQuery, TaskService
 from tests.conftest import FrozenClock
 from tests.tasks.conftest import Api
 
@@ -283,3 +288,53 @@ async def test_statements_are_reused_per_query_shape_and_huge_tag_lists_are_not_
     many = await seeded.list(tag=[f"tag{i}" for i in range(MAX_TAGS + 20)])
     assert many == {"items": [], "total": 0, "limit": 50, "offset": 0}
     assert all(shape.tags <= MAX_TAGS for shape in service._STATEMENTS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        TaskQuery(),
+        TaskQuery(
+            status="active",
+            priorities=(Priority.high, Priority.low),
+            tags=("Work", "home"),
+            q="50%_off",
+            due_before=START,
+            due_after=START,
+            overdue=True,
+            sort="-priority",
+            limit=7,
+            offset=14,
+        ),
+        TaskQuery(status="completed", sort="title"),
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["postgresql+asyncpg://nobody@127.0.0.1:1/none", "sqlite+aiosqlite://"]
+)
+async def test_page_and_count_statements_render_with_their_values(
+    query: TaskQuery, url: str
+) -> None:
+    # What scripts/explain_tasks.py prints for docs/query-plans.md: every bound value must
+    # render as a literal (no connection is made).
+    engine = create_async_engine(url)
+    try:
+        async with AsyncSession(engine) as session:
+            service = TaskService(session)
+            owner = UserRef(uuid.UUID(int=7))
+            for statement in (
+                service.page_statement(owner, query),
+                service.count_statement(owner, query),
+            ):
+                sql = str(
+                    statement.compile(
+                        dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+                    )
+                )
+                assert "00000000" in sql.replace("-", "")  # the owner's id, bound
+                if query.limit == 7 and "count(" not in sql:
+                    assert "LIMIT 7 OFFSET 14" in sql
+                if query.q:
+                    assert "50\\%\\_off" in sql
+    finally:
+        await engine.dispose()
