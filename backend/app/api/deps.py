@@ -44,8 +44,9 @@ ReadOnly = Depends(read_only)
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     state = request.app.state
-    maker = state.read_sessionmaker if getattr(request.state, "read_only", False) else None
-    async with state.db_gate.slot(), (maker or state.sessionmaker)() as session:
+    read_only = getattr(request.state, "read_only", False)
+    maker = state.read_sessionmaker if read_only else state.sessionmaker
+    async with state.db_gate.slot(), maker() as session:
         try:
             yield session
         except BaseException:
